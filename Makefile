@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv clean
+.PHONY: test test-fast validate venv model train evaluate bench clean
 
 venv: $(STAMP)
 
@@ -14,11 +14,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-test: $(STAMP)
+ACTIVE := model_artifacts/ACTIVE
+
+# The default model is built from the corpus, not committed: `make model` builds it once
+# (about two minutes on two cores); `make train` always builds a new version.
+$(ACTIVE): | $(STAMP)
+	$(BIN)/python -m train
+
+model: $(ACTIVE)
+
+train: $(STAMP)
+	$(BIN)/python -m train
+
+evaluate: $(ACTIVE)
+	$(BIN)/python -m train evaluate
+
+test: $(STAMP) $(ACTIVE)
 	$(BIN)/python -m pytest
 
 # Quick local loop: everything but the tests marked slow.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ACTIVE)
 	$(BIN)/python -m pytest -m "not slow"
 
 validate: $(STAMP)
@@ -26,3 +41,7 @@ validate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# In-process prediction speed on one core; prints and writes bench/inprocess.json.
+bench: $(ACTIVE)
+	$(BIN)/python bench/inprocess.py

@@ -3,6 +3,7 @@ import argparse
 import json
 import sys
 
+from . import artifacts
 from .agreement import agreement
 from .corpus import corpus_files, load_corpus
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
@@ -27,7 +28,7 @@ def cmd_split(args, labelset):
     """Choose and freeze the held-out test split (once)."""
     examples = load_corpus(labelset=labelset)
     try:
-        record = write_split(examples, labelset.ids, seed=args.seed)
+        record = write_split(examples, labelset.ids, seed=args.split_seed)
     except FileExistsError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -56,12 +57,41 @@ def cmd_agreement(args, labelset):
     return 0
 
 
+def cmd_train(args, labelset):
+    """Train a new model version from the corpus and make it active (the default command)."""
+    from .training import train_model
+    from .evaluate import evaluate
+    manifest = train_model(seed=args.seed, folds=args.folds, root=args.root)
+    _, markdown = evaluate(manifest["version"], root=args.root)
+    print(markdown.split("\n## ")[0])
+    return 0
+
+
+def cmd_evaluate(args, labelset):
+    """Evaluate a version (default: active) on the test split or on --data FILE."""
+    from .evaluate import evaluate
+    _, markdown = evaluate(args.version, data=args.data, root=args.root)
+    print(markdown)
+    return 0
+
+
 def build_parser():
     """The argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     parser.add_argument("--labels", default=DEFAULT_LABELS_FILE,
                         help="label set file (default: %(default)s)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--root", default=artifacts.DEFAULT_ROOT,
+                        help="model versions directory (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
+    parser.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
+    parser.set_defaults(func=cmd_train)
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    p = sub.add_parser("train", help=cmd_train.__doc__)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__)
+    p.add_argument("version", nargs="?", help="version id (default: the active one)")
+    p.add_argument("--data", help="a labelled .jsonl/.csv file instead of the test split")
+    p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("validate", help=cmd_validate.__doc__)
     p.add_argument("paths", nargs="*", help=".jsonl or .csv files (default: the corpus)")
     p.add_argument("--min-per-label", type=int, default=MIN_PER_LABEL,
@@ -69,7 +99,7 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="print errors only, not warnings")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("split", help=cmd_split.__doc__)
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--split-seed", type=int, default=DEFAULT_SEED, dest="split_seed")
     p.set_defaults(func=cmd_split)
     sub.add_parser("stats", help=cmd_stats.__doc__).set_defaults(func=cmd_stats)
     p = sub.add_parser("agreement", help=cmd_agreement.__doc__)
@@ -84,7 +114,7 @@ def main(argv=None):
     try:
         labelset = load_labelset(args.labels)
         return args.func(args, labelset)
-    except ValueError as exc:
+    except (ValueError, artifacts.ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

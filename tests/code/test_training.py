@@ -1,0 +1,45 @@
+"""Training: reproducible from data and seed, never touching the test split."""
+import pytest
+
+from train.artifacts import active_version, list_versions, load_model
+from train.candidates import build_candidates
+from train.corpus import corpus_files
+from train.predict import predict
+from train.split import load_split
+from train.training import tune_thresholds
+
+import numpy as np
+
+
+def small_training_set():
+    held = set(load_split()["test_conflicts"])
+    return [p for p in corpus_files() if p.stem not in held][:4]
+
+
+@pytest.mark.slow
+def test_same_data_and_seed_give_the_same_predictions(tmp_path):
+    from train.training import train_model
+    first_name = next(iter(build_candidates()))
+    runs = []
+    for _ in range(2):
+        candidates = {first_name: build_candidates(random_state=7)[first_name]}
+        manifest = train_model(paths=small_training_set(), seed=7, folds=2, root=tmp_path,
+                               candidates=candidates, log=lambda *a: None)
+        runs.append(manifest)
+    assert runs[0]["version"] != runs[1]["version"]
+    assert runs[0]["thresholds"] == runs[1]["thresholds"]
+    assert runs[0]["data"]["sha256"] == runs[1]["data"]["sha256"]
+    assert runs[0]["data"]["test_sentences"] == 0      # only training conflicts were given
+    assert list_versions(tmp_path) == sorted(m["version"] for m in runs)
+    assert active_version(tmp_path) == runs[1]["version"]
+    probe = ["They shelled the port.", "We call for restraint and talks.", "It rained."]
+    a = predict(load_model(runs[0]["version"], tmp_path), probe)
+    b = predict(load_model(runs[1]["version"], tmp_path), probe)
+    assert a == b
+
+
+def test_thresholds_maximise_out_of_fold_f1():
+    y = np.array([[1], [1], [0], [0], [0]])
+    scores = np.array([[0.9], [0.35], [0.3], [0.2], [0.1]])
+    # 0.31..0.35 catch both positives and no negative; the lowest such grid point wins
+    assert tune_thresholds(y, scores, ["x"]) == {"x": 0.31}

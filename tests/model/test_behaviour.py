@@ -1,0 +1,79 @@
+"""Behavioural tests in the CheckList manner: minimum functionality, invariance, direction."""
+import json
+from pathlib import Path
+
+import pytest
+
+from train.labelset import NONE
+from train.predict import predict
+
+HERE = Path(__file__).parent
+MFT = [json.loads(line) for line in (HERE / "minimum_functionality.jsonl").open()]
+
+# Sentences with slots for two parties and a place; swapping the names must not change labels.
+NAME_SETS = [
+    {"A": "Armenia", "B": "Azerbaijan", "P": "Goris"},
+    {"A": "Peru", "B": "Ecuador", "P": "Tumbes"},
+    {"A": "Zelvania", "B": "Orunia", "P": "Kessa"},
+    {"A": "Mali", "B": "Niger", "P": "Menaka"},
+]
+SWAP_SENTENCES = [
+    "{B} shelled the outskirts of {P} overnight, killing four civilians, {A}'s defence ministry said.",
+    "{A} says its strikes near {P} were a necessary response to repeated attacks by {B}.",
+    "{A} called on {B} to honour the ceasefire agreement signed last year and withdraw from {P}.",
+    "The UN envoy urged {A} and {B} to return to talks and avoid any escalation around {P}.",
+    "{A} is ready to meet {B} in Geneva next month without preconditions.",
+    "The road from {P} to the capital was reopened on Sunday after repairs.",
+    "{B}'s occupation of {P} is a flagrant violation of international law, {A}'s foreign minister said.",
+    "Troops from {A} will repel any incursion by {B} towards {P}, the commander warned.",
+]
+LEGAL_PHRASE = ", in violation of the Geneva Conventions"
+DIRECTIONAL_BASES = [
+    "The militia detained dozens of aid workers at the checkpoint",
+    "Their aircraft bombed the water treatment plant",
+    "Soldiers forced families out of their homes near the river",
+    "The convoy carrying food was turned back at the border",
+    "Prisoners were held for weeks without access to their relatives",
+]
+
+
+@pytest.mark.parametrize("label", ["accusation", "self_defence", "legal_appeal",
+                                   "negotiation", NONE])
+def test_minimum_functionality(model, label):
+    cases = [c for c in MFT if (label in c["labels"]) or (label == NONE and not c["labels"])]
+    results = predict(model, [c["text"] for c in cases])
+    if label == NONE:
+        hits = [not r["labels"] for r in results]
+    else:
+        hits = [label in r["labels"] for r in results]
+    assert sum(hits) / len(hits) >= 0.8, [c["text"] for c, h in zip(cases, hits) if not h]
+
+
+def test_swapping_party_and_place_names_keeps_labels(model):
+    changed = []
+    for template in SWAP_SENTENCES:
+        variants = [template.format(**names) for names in NAME_SETS]
+        label_sets = {tuple(r["labels"]) for r in predict(model, variants)}
+        if len(label_sets) > 1:
+            changed.append((template, label_sets))
+    assert not changed
+
+
+def test_adding_a_geneva_conventions_violation_raises_legal_appeal(model):
+    before = predict(model, [s + "." for s in DIRECTIONAL_BASES])
+    after = predict(model, [s + LEGAL_PHRASE + "." for s in DIRECTIONAL_BASES])
+    for b, a in zip(before, after):
+        assert a["scores"]["legal_appeal"] > b["scores"]["legal_appeal"]
+    assert sum("legal_appeal" in a["labels"] for a in after) >= 4
+
+
+def test_explanations_name_terms_of_the_sentence(model):
+    sentence = "We are ready to resume negotiations tomorrow and call for an immediate ceasefire."
+    result = predict(model, [sentence], explain=True)[0]
+    assert "negotiation" in result["labels"]
+    terms = result["explanation"]["negotiation"]
+    assert 1 <= len(terms) <= 5
+    weights = [w for _, w in terms]
+    assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    for term, _ in terms:
+        assert all(part in sentence.lower() for part in term.split())

@@ -1,0 +1,155 @@
+"""Versioned model artifacts: written atomically, loaded only through ``load_model``.
+
+A version is a directory ``<root>/<version>/`` with ``model.skops`` and
+``manifest.json``; ``<root>/ACTIVE`` names the version in use. Models are stored with
+skops, never pickle: loading refuses any type not listed in ``TRUSTED_TYPES``, the
+file's SHA-256 must match the manifest, and the library versions must match the ones it
+was trained with.
+"""
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy
+import scipy
+import sklearn
+import skops
+import skops.io
+
+from .predict import label_weights
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
+MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
+
+#: Types a casus model may hold beyond skops' own safe defaults (scikit-learn estimators,
+#: numpy and scipy containers). A file naming anything else is refused before loading.
+TRUSTED_TYPES = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "train.charngrams.CharNgramCounter",
+    "train.features.normalise_text",
+]
+
+
+class ModelLoadError(Exception):
+    """A model version is missing, damaged, untrusted or built with other libraries."""
+
+
+def library_versions():
+    """The versions that must match between training and loading."""
+    return {"scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "skops": skops.__version__}
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for ``predict``: pipeline, label order, thresholds, explanation data."""
+
+    pipeline: object
+    label_ids: list
+    thresholds: dict
+    manifest: dict
+
+    def __post_init__(self):
+        features = self.pipeline.named_steps["features"]
+        self.feature_names = {name: vectorizer.get_feature_names_out()
+                              for name, vectorizer in features.transformer_list}
+        self.weights = label_weights(self.pipeline.named_steps["classify"])
+
+    @property
+    def version(self):
+        """The version id this model was saved under."""
+        return self.manifest["version"]
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_version(pipeline, manifest, root=DEFAULT_ROOT):
+    """Write a complete version directory under a temporary name, then rename it into
+    place, so a crash never leaves a half-written version under a real name."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    version = manifest["version"]
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
+    skops.io.dump(pipeline, staging / MODEL_FILE)
+    manifest = dict(manifest, model_file=MODEL_FILE,
+                    model_sha256=_sha256(staging / MODEL_FILE),
+                    libraries=library_versions())
+    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.rename(staging, root / version)
+    return root / version
+
+
+def set_active(version, root=DEFAULT_ROOT):
+    """Point ``ACTIVE`` at ``version`` with an atomic replace."""
+    root = Path(root)
+    if not (root / version / MANIFEST_FILE).is_file():
+        raise ModelLoadError(f"no complete model version '{version}' in {root}")
+    pointer = root / f".{ACTIVE_FILE}.tmp"
+    pointer.write_text(version + "\n", encoding="utf-8")
+    os.replace(pointer, root / ACTIVE_FILE)
+
+
+def active_version(root=DEFAULT_ROOT):
+    """The active version id, or None when no model has been built yet."""
+    pointer = Path(root) / ACTIVE_FILE
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+
+
+def list_versions(root=DEFAULT_ROOT):
+    """Complete version ids, oldest first (ids sort by creation time)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).is_file())
+
+
+def read_manifest(version, root=DEFAULT_ROOT):
+    """A version's manifest as a dict."""
+    path = Path(root) / version / MANIFEST_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot read manifest {path}: {exc}") from exc
+
+
+def load_model(version=None, root=DEFAULT_ROOT):
+    """The only way to load a model: checks hash, library versions and trusted types."""
+    version = version or active_version(root)
+    if version is None:
+        raise ModelLoadError(f"no active model in {root}; build one with `python -m train`")
+    manifest = read_manifest(version, root)
+    path = Path(root) / version / manifest.get("model_file", MODEL_FILE)
+    if not path.is_file():
+        raise ModelLoadError(f"model file {path} is missing")
+    if _sha256(path) != manifest.get("model_sha256"):
+        raise ModelLoadError(f"model file {path} does not match the SHA-256 in its manifest; "
+                             "it was changed or truncated after training")
+    wanted, have = manifest.get("libraries", {}), library_versions()
+    mismatched = {k: (v, have.get(k)) for k, v in wanted.items() if have.get(k) != v}
+    if mismatched:
+        detail = ", ".join(f"{k} {v[0]} (installed: {v[1]})" for k, v in mismatched.items())
+        raise ModelLoadError(f"model {version} was built with {detail}; install the pinned "
+                             "requirements or retrain")
+    try:
+        untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise ModelLoadError(f"model {version} contains untrusted types: "
+                                 f"{', '.join(sorted(untrusted))}")
+        pipeline = skops.io.load(path, trusted=TRUSTED_TYPES)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # skops raises many types for a damaged archive
+        raise ModelLoadError(f"model file {path} cannot be read: {exc}") from exc
+    return LoadedModel(pipeline=pipeline, label_ids=list(manifest["labels"]),
+                       thresholds=manifest["thresholds"], manifest=manifest)

@@ -1,0 +1,92 @@
+"""Prediction and explanation: the one function the service wraps.
+
+Every candidate model is linear in TF-IDF features, so a label's score is driven by a
+sum of per-feature contributions; explanations report the sentence's terms with the
+largest positive contributions. Character n-grams are credited to the words they come
+from, so users see words, not fragments.
+"""
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from .features import normalise_text
+from .labelset import NONE
+
+_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
+
+
+def predict(model, sentences, explain=False, top_terms=5):
+    """Label ``sentences`` with a loaded ``model``.
+
+    Returns one dict per sentence: ``labels`` (every label at or over its threshold, in
+    label order), ``label`` (the top-scoring of those, or ``"none"``), ``scores`` (a
+    probability per label) and, with ``explain``, ``explanation``: for each assigned
+    label, up to ``top_terms`` ``[term, weight]`` pairs, largest first.
+    """
+    sentences = list(sentences)
+    if not sentences:
+        return []
+    features = model.pipeline.named_steps["features"]
+    classifier = model.pipeline.named_steps["classify"]
+    matrix = features.transform(sentences)
+    probabilities = classifier.predict_proba(matrix)
+    results = []
+    for i in range(len(sentences)):
+        scores = {label: float(probabilities[i, k]) for k, label in enumerate(model.label_ids)}
+        labels = [label for label in model.label_ids if scores[label] >= model.thresholds[label]]
+        result = {"labels": labels,
+                  "label": max(labels, key=scores.get) if labels else NONE,
+                  "scores": scores}
+        if explain:
+            result["explanation"] = {
+                label: _top_terms(model, sentences[i], matrix[i],
+                                  model.label_ids.index(label), top_terms)
+                for label in labels}
+        results.append(result)
+    return results
+
+
+def label_weights(classifier):
+    """Per label, the weight vector whose dot product with the features drives its score.
+
+    Handles plain linear models and sigmoid-calibrated ones (whose calibration slope can
+    flip the sign); calibrated folds are averaged.
+    """
+    weights = []
+    for estimator in classifier.estimators_:
+        if hasattr(estimator, "coef_"):
+            weights.append(np.asarray(estimator.coef_).ravel())
+        elif hasattr(estimator, "calibrated_classifiers_"):
+            weights.append(np.mean([
+                -c.calibrators[0].a_ * np.asarray(c.estimator.coef_).ravel()
+                for c in estimator.calibrated_classifiers_], axis=0))
+        else:  # a label that was constant in training has nothing to explain
+            weights.append(None)
+    return weights
+
+
+def _top_terms(model, sentence, row, k, n):
+    weights = model.weights[k]
+    if weights is None:
+        return []
+    credit = defaultdict(float)
+    words = normalise_text(sentence).split()
+    offset = 0
+    for name, _ in model.pipeline.named_steps["features"].transformer_list:
+        names = model.feature_names[name]
+        size = len(names)
+        block = row[:, offset:offset + size]
+        for j, value in zip(block.indices, block.data):
+            contribution = value * weights[offset + j]
+            term = names[j]
+            if name == "char":
+                # credit the n-gram to every word it occurs in (char_wb pads with spaces)
+                owners = [w for w in words if term in f" {w} "]
+                for w in owners:
+                    credit[_EDGE_PUNCT.sub("", w) or w] += contribution / len(owners)
+            else:
+                credit[term] += contribution
+        offset += size
+    best = sorted(((t, c) for t, c in credit.items() if c > 0), key=lambda tc: -tc[1])[:n]
+    return [[term, round(float(c), 4)] for term, c in best]

@@ -1,0 +1,136 @@
+"""Training: compare candidates by cross-validation grouped by conflict, tune one
+threshold per label on out-of-fold scores, fit the winner and save it as a new version.
+
+The frozen test split is never seen here except to report the final figures.
+"""
+import hashlib
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+
+from . import artifacts
+from .candidates import build_candidates
+from .corpus import corpus_files, load_corpus
+from .labelset import load_labelset
+from .metrics import calibration, indicator, label_scores
+from .split import load_split, partition
+
+#: Thresholds are searched on this grid; the ends keep a label from firing on noise or
+#: never firing at all.
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+
+
+def _fit_fold(pipeline, texts, y, fit_idx, held_idx):
+    started = time.perf_counter()
+    model = clone(pipeline).fit([texts[i] for i in fit_idx], y[fit_idx])
+    return model.predict_proba([texts[i] for i in held_idx]), time.perf_counter() - started
+
+
+def out_of_fold_scores(pipeline, texts, y, groups, folds, log, n_jobs=2):
+    """Probabilities for every training sentence from a model that never saw its conflict.
+
+    Folds run in ``n_jobs`` processes; results do not depend on how many.
+    """
+    scores = np.zeros(y.shape, dtype=float)
+    splits = list(GroupKFold(n_splits=folds).split(texts, y, groups))
+    jobs = (delayed(_fit_fold)(pipeline, texts, y, fit_idx, held_idx)
+            for fit_idx, held_idx in splits)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    for fold, ((fit_idx, held_idx), (proba, seconds)) in enumerate(zip(splits, results), 1):
+        scores[held_idx] = proba
+        log(f"    fold {fold}/{folds}: {len(fit_idx)} train / {len(held_idx)} held out "
+            f"({seconds:.1f}s)")
+    return scores
+
+
+def tune_thresholds(y, scores, label_ids):
+    """Per label, the grid threshold with the best out-of-fold F1 (ties: the lowest)."""
+    thresholds = {}
+    for k, label in enumerate(label_ids):
+        f1s = [f1_score(y[:, k], scores[:, k] >= t, zero_division=0) for t in THRESHOLD_GRID]
+        thresholds[label] = float(THRESHOLD_GRID[int(np.argmax(f1s))])
+    return thresholds
+
+
+def apply_thresholds(scores, thresholds, label_ids):
+    """0/1 predictions from scores and per-label thresholds."""
+    return np.column_stack([scores[:, k] >= thresholds[label]
+                            for k, label in enumerate(label_ids)]).astype(int)
+
+
+def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
+                candidates=None, log=print):
+    """Train a new version from the corpus (never the test split) and return its manifest."""
+    t0 = time.perf_counter()
+    labelset = load_labelset()
+    label_ids = list(labelset.ids)
+    paths = paths or corpus_files()
+    examples = load_corpus(paths, labelset)
+    train, test = partition(examples, load_split())
+    texts = [e.text for e in train]
+    y = indicator([e.labels for e in train], label_ids)
+    groups = [e.meta.get("conflict", "?") for e in train]
+    log(f"[1/4] data: {len(train)} training sentences from {len(set(groups))} conflicts "
+        f"({len(test)} held out for testing)")
+    candidates = candidates or build_candidates(random_state=seed)
+    comparison, best = [], None
+    log(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
+    for n, (name, pipeline) in enumerate(candidates.items(), 1):
+        log(f"  candidate {n}/{len(candidates)}: {name}")
+        started = time.perf_counter()
+        scores = out_of_fold_scores(pipeline, texts, y, groups, folds, log)
+        thresholds = tune_thresholds(y, scores, label_ids)
+        figures = label_scores(y, apply_thresholds(scores, thresholds, label_ids), label_ids)
+        briers = {k: v["brier"] for k, v in calibration(y, scores, label_ids).items()}
+        entry = {"name": name, "macro_f1": figures["macro_f1"], "micro_f1": figures["micro_f1"],
+                 "per_label_f1": {k: figures["per_label"][k]["f1"] for k in label_ids},
+                 "brier": briers, "thresholds": thresholds,
+                 "seconds": round(time.perf_counter() - started, 1)}
+        comparison.append(entry)
+        log(f"    macro-F1 {entry['macro_f1']:.3f} (tuned thresholds) in {entry['seconds']}s")
+        if best is None or entry["macro_f1"] > best[0]["macro_f1"]:
+            best = (entry, pipeline, scores)
+    entry, pipeline, oof = best
+    log(f"[3/4] fitting '{entry['name']}' on all {len(train)} training sentences")
+    started = time.perf_counter()
+    fitted = clone(pipeline).fit(texts, y)
+    log(f"    fitted in {time.perf_counter() - started:.1f}s")
+    created = datetime.now(timezone.utc)
+    manifest = {
+        "version": created.strftime("%Y%m%dT%H%M%S%fZ"),
+        "created": created.isoformat(timespec="seconds"),
+        "labels": label_ids,
+        "label_definitions": labelset.definitions,
+        "thresholds": entry["thresholds"],
+        "model": entry["name"],
+        "params": {k: repr(v) for k, v in fitted.get_params(deep=True).items()
+                   if "__" in k and not k.endswith(("_list", "estimator", "steps"))},
+        "seed": seed,
+        "data": {"files": [p.name for p in paths], "sha256": _data_hash(train),
+                 "train_sentences": len(train), "test_sentences": len(test),
+                 "train_label_counts": {k: int(y[:, i].sum()) for i, k in enumerate(label_ids)},
+                 "train_none": int((y.sum(axis=1) == 0).sum())},
+        "cv": {"folds": folds, "grouped_by": "conflict", "comparison": comparison,
+               "out_of_fold": label_scores(y, apply_thresholds(oof, entry["thresholds"],
+                                                               label_ids), label_ids),
+               "calibration": calibration(y, oof, label_ids)},
+    }
+    log("[4/4] saving")
+    path = artifacts.save_version(fitted, manifest, root)
+    if activate:
+        artifacts.set_active(manifest["version"], root)
+    log(f"saved {path} ({'active' if activate else 'not activated'}); "
+        f"total {time.perf_counter() - t0:.1f}s")
+    return artifacts.read_manifest(manifest["version"], root)
+
+
+def _data_hash(examples):
+    digest = hashlib.sha256()
+    for e in examples:
+        digest.update(f"{e.text}\t{','.join(e.labels)}\n".encode("utf-8"))
+    return digest.hexdigest()
