@@ -3,8 +3,9 @@ import pytest
 
 from train.evaluate import evaluate
 
-#: Measured 0.85 on the frozen test split; the floor leaves room for seed-level noise only.
-TEST_MACRO_F1_FLOOR = 0.80
+#: Measured 0.885 on the frozen test split (model of 2026-11-28); the floor leaves room for
+#: retraining noise only, so a real regression fails.
+TEST_MACRO_F1_FLOOR = 0.85
 
 
 @pytest.mark.slow
