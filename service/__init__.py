@@ -1,0 +1,1 @@
+"""casus service package (the Flask application arrives with the classification-service issue)."""
