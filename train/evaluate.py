@@ -11,7 +11,7 @@ import numpy as np
 from . import artifacts
 from .baseline import keyword_predict
 from .corpus import corpus_files, load_corpus
-from .labelset import NONE, load_labelset
+from .labelset import NONE, LabelSet
 from .metrics import calibration, confusions, indicator, label_scores, worst_errors
 from .predict import predict
 from .split import load_split, partition
@@ -52,7 +52,6 @@ def evaluate(version=None, data=None, root=artifacts.DEFAULT_ROOT):
 
 def load_labelset_for(model):
     """The label set a model was trained with, for validating evaluation data."""
-    from .labelset import LabelSet
     return LabelSet(ids=tuple(model.label_ids),
                     definitions=model.manifest.get("label_definitions", {}))
 
