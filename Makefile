@@ -1,10 +1,10 @@
-# casus: `make test` and (later) `make serve` work on a machine with only python3 and make.
+# casus: `make test` and `make serve` work on a machine with only python3 and make.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench clean
+.PHONY: test test-fast validate venv model train evaluate bench serve clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,16 @@ test: $(STAMP) $(ACTIVE)
 # Quick local loop: everything but the tests marked slow.
 test-fast: $(STAMP) $(ACTIVE)
 	$(BIN)/python -m pytest -m "not slow"
+
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+WORKERS ?= 2
+
+# Production server: the app (and so the model) is loaded once before the workers fork,
+# so they share its memory.
+serve: $(ACTIVE)
+	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - "service:create_app()"
 
 validate: $(STAMP)
 	$(BIN)/python -m train validate
