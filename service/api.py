@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .classify import classify_texts
 from .errors import ApiError
+from .openapi import openapi_spec
 
 bp = Blueprint("api", __name__)
 
@@ -104,3 +105,10 @@ def labels():
     definitions = model.manifest.get("label_definitions", {})
     return jsonify({"labels": [{"id": label, "definition": definitions.get(label, "")}
                                for label in model.label_ids]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description, for the served model's labels."""
+    model = current_app.extensions.get("casus_model")
+    return jsonify(openapi_spec(model.label_ids if model else []))

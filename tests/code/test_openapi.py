@@ -1,0 +1,60 @@
+"""/openapi.json stays true: real responses of every endpoint validate against it."""
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+REQUESTS = [
+    ("post", "/classify", {"json": {"text": "They shelled the port. We call for talks."}}, 200),
+    ("post", "/classify", {"json": {"texts": ["a b c.", "We call for talks."],
+                                    "explain": True}}, 200),
+    ("post", "/classify", {"json": {"texts": ["x"], "split": False}}, 200),
+    ("post", "/classify", {"data": "{", "content_type": "application/json"}, 400),
+    ("post", "/classify", {"json": {"text": ""}}, 400),
+    ("post", "/classify", {"data": "x", "content_type": "text/plain"}, 415),
+    ("post", "/classify", {"json": {"texts": ["a"] * 4}}, 422),
+    ("post", "/classify", {"data": '{"text": "' + "x" * 5000 + '"}',
+                           "content_type": "application/json"}, 413),
+    ("get", "/health", {}, 200),
+    ("get", "/ready", {}, 200),
+    ("get", "/model", {}, 200),
+    ("get", "/labels", {}, 200),
+    ("get", "/openapi.json", {}, 200),
+]
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/openapi.json").get_json()
+
+
+def validator_for(spec, schema):
+    """A validator for ``schema`` whose "#/components/..." references resolve in ``spec``."""
+    registry = Registry().with_resource("urn:spec", Resource.opaque(spec))
+    if "$ref" in schema:
+        schema = {"$ref": "urn:spec" + schema["$ref"]}
+    return Draft202012Validator(schema, registry=registry)
+
+
+@pytest.mark.parametrize("method, path, kwargs, status", REQUESTS,
+                         ids=[f"{m} {p} {s}" for m, p, _, s in REQUESTS])
+def test_responses_match_the_spec(client, spec, method, path, kwargs, status):
+    response = getattr(client, method)(path, **kwargs)
+    assert response.status_code == status
+    documented = spec["paths"][path][method]["responses"]
+    assert str(status) in documented, f"{status} not documented for {method} {path}"
+    schema = documented[str(status)]["content"]["application/json"]["schema"]
+    errors = list(validator_for(spec, schema).iter_errors(response.get_json()))
+    assert not errors, [e.message for e in errors]
+
+
+def test_every_route_is_documented(app, spec):
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert routes == set(spec["paths"])
+
+
+def test_the_request_schema_accepts_and_refuses_like_the_service(spec):
+    schema = {"$ref": "#/components/schemas/ClassifyRequest"}
+    validator = validator_for(spec, schema)
+    assert validator.is_valid({"text": "hi", "explain": True})
+    assert not validator.is_valid({"text": "hi", "texts": ["x"]})
+    assert not validator.is_valid({"text": "hi", "lang": "en"})
