@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .classify import classify_texts
 from .errors import ApiError
+from .docs import render_docs
 from .openapi import openapi_spec
 
 bp = Blueprint("api", __name__)
@@ -107,8 +108,18 @@ def labels():
                                for label in model.label_ids]})
 
 
+def _spec():
+    model = current_app.extensions.get("casus_model")
+    return openapi_spec(model.label_ids if model else [])
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description, for the served model's labels."""
-    model = current_app.extensions.get("casus_model")
-    return jsonify(openapi_spec(model.label_ids if model else []))
+    return jsonify(_spec())
+
+
+@bp.get("/docs")
+def docs():
+    """A readable API reference."""
+    return render_docs(_spec()), 200, {"Content-Type": "text/html; charset=utf-8"}

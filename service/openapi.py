@@ -73,6 +73,9 @@ def openapi_spec(label_ids):
                             "properties": {"id": {"enum": list(label_ids)},
                                            "definition": {"type": "string"}}}}}}}}},
                 "503": _error("No model loaded")}}},
+            "/docs": {"get": {"summary": "A readable API reference (HTML)", "responses": {
+                "200": {"description": "HTML page",
+                        "content": {"text/html": {"schema": {"type": "string"}}}}}}},
             "/openapi.json": {"get": {"summary": "This description", "responses": {
                 "200": {"description": "OpenAPI 3.1",
                         "content": {"application/json": {"schema": json_body}}}}}},

@@ -58,3 +58,12 @@ def test_the_request_schema_accepts_and_refuses_like_the_service(spec):
     assert validator.is_valid({"text": "hi", "explain": True})
     assert not validator.is_valid({"text": "hi", "texts": ["x"]})
     assert not validator.is_valid({"text": "hi", "lang": "en"})
+
+
+def test_docs_page_lists_every_endpoint(client, spec):
+    response = client.get("/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for path, methods in spec["paths"].items():
+        for method in methods:
+            assert f"{method.upper()} {path}" in page
