@@ -11,6 +11,7 @@ COPY train/ train/
 RUN useradd --create-home --uid 10001 casus && chown -R casus /app
 USER casus
 
-# Until the service lands, the image checks labelled data: mount files and pass their paths.
+# For now the image runs the train CLI (validate by default: mount files and pass their paths);
+# the service image (gunicorn, HEALTHCHECK, model built at build time) is the next step.
 ENTRYPOINT ["python3", "-m", "train"]
 CMD ["validate"]
