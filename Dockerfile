@@ -1,17 +1,25 @@
-# casus image. BASE defaults to the official slim image; on machines that cannot pull it,
-# pass a locally built Debian bookworm base (Python 3.11) with --build-arg BASE=...
+# casus service image. BASE defaults to the official slim image; where it cannot be pulled,
+# build a local Debian bookworm base (Python 3.11) with `make base-image` and pass
+# --build-arg BASE=localhost/casus-base:bookworm (what `make container-check` does).
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 COPY requirements.txt .
-RUN python3 -m pip install --disable-pip-version-check -r requirements.txt
+RUN python3 -m venv /opt/venv \
+ && /opt/venv/bin/pip install --disable-pip-version-check -r requirements.txt
 COPY train/ train/
+COPY service/ service/
+# The default model is built into the image, from the corpus, as `make model` does.
+RUN python -m train
 RUN useradd --create-home --uid 10001 casus && chown -R casus /app
 USER casus
 
-# For now the image runs the train CLI (validate by default: mount files and pass their paths);
-# the service image (gunicorn, HEALTHCHECK, model built at build time) is the next step.
-ENTRYPOINT ["python3", "-m", "train"]
-CMD ["validate"]
+# Same server and options as `make serve`; the settings are the README's.
+ENV HOST=0.0.0.0 PORT=8000 WORKERS=2
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['PORT'], timeout=4)"
+CMD gunicorn --preload --workers "$WORKERS" --bind "$HOST:$PORT" --access-logfile - "service:create_app()"

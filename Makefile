@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench serve clean
+.PHONY: test test-fast validate venv model train evaluate bench serve container-check clean
 
 venv: $(STAMP)
 
@@ -45,6 +45,10 @@ WORKERS ?= 2
 serve: $(ACTIVE)
 	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - "service:create_app()"
+
+# Build the image with podman from a local bookworm base and classify one document in it.
+container-check:
+	bash .ci/container-check
 
 validate: $(STAMP)
 	$(BIN)/python -m train validate

@@ -33,6 +33,8 @@ def _parse_classify_request():
         raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from None
     except ValueError as exc:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     unknown = sorted(set(body) - _FIELDS)
@@ -49,6 +51,11 @@ def _parse_classify_request():
             raise ApiError(400, "invalid_request", f"text {index} is not a string")
         if not text.strip():
             raise ApiError(400, "empty_text", f"text {index} is empty or only white space")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:   # a lone surrogate escape such as "\ud800"
+            raise ApiError(400, "invalid_encoding",
+                           f"text {index} is not valid Unicode (unpaired surrogate)") from None
     options = {}
     for name in ("split", "explain"):
         value = body.get(name, name == "split")

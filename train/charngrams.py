@@ -25,7 +25,7 @@ def _segments(docs):
         pieces.extend(f" {w} " for w in words)
     lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     text = "".join(pieces)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     segment = np.repeat(np.arange(len(pieces)), lengths)
     doc_of_segment = np.repeat(np.arange(len(words_per_doc)), words_per_doc)
     return text, codes, segment, doc_of_segment
