@@ -6,10 +6,12 @@ import sys
 from . import artifacts
 from .agreement import agreement
 from .corpus import corpus_files, load_corpus
+from .evaluate import evaluate
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
 from .records import read_labelled_file
 from .split import DEFAULT_SEED, SPLIT_FILE, write_split
 from .stats import corpus_stats
+from .training import train_model
 from .validate import MIN_PER_LABEL, validate_files
 
 
@@ -59,9 +61,8 @@ def cmd_agreement(args, labelset):
 
 def cmd_train(args, labelset):
     """Train a new model version from the corpus and make it active (the default command)."""
-    from .training import train_model
-    from .evaluate import evaluate
-    manifest = train_model(seed=args.seed, folds=args.folds, root=args.root)
+    manifest = train_model(seed=args.seed, folds=args.folds, root=args.root,
+                           labelset=labelset)
     _, markdown = evaluate(manifest["version"], root=args.root)
     print(markdown.split("\n## ")[0])
     return 0
@@ -69,7 +70,6 @@ def cmd_train(args, labelset):
 
 def cmd_evaluate(args, labelset):
     """Evaluate a version (default: active) on the test split or on --data FILE."""
-    from .evaluate import evaluate
     _, markdown = evaluate(args.version, data=args.data, root=args.root)
     print(markdown)
     return 0

@@ -18,6 +18,7 @@ import scipy
 import sklearn
 import skops
 import skops.io
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from .predict import label_weights
 
@@ -142,13 +143,11 @@ def load_model(version=None, root=DEFAULT_ROOT):
         raise ModelLoadError(f"model {version} was built with {detail}; install the pinned "
                              "requirements or retrain")
     try:
-        untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-        if untrusted:
-            raise ModelLoadError(f"model {version} contains untrusted types: "
-                                 f"{', '.join(sorted(untrusted))}")
+        # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
+        # own safe defaults; one pass over the file does both the check and the load.
         pipeline = skops.io.load(path, trusted=TRUSTED_TYPES)
-    except ModelLoadError:
-        raise
+    except UntrustedTypesFoundException as exc:
+        raise ModelLoadError(f"model {version} contains untrusted types: {exc}") from exc
     except Exception as exc:  # skops raises many types for a damaged archive
         raise ModelLoadError(f"model file {path} cannot be read: {exc}") from exc
     return LoadedModel(pipeline=pipeline, label_ids=list(manifest["labels"]),

@@ -64,10 +64,10 @@ def apply_thresholds(scores, thresholds, label_ids):
 
 
 def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
-                candidates=None, log=print):
+                candidates=None, labelset=None, log=print):
     """Train a new version from the corpus (never the test split) and return its manifest."""
     t0 = time.perf_counter()
-    labelset = load_labelset()
+    labelset = labelset or load_labelset()
     label_ids = list(labelset.ids)
     paths = paths or corpus_files()
     examples = load_corpus(paths, labelset)
