@@ -1,42 +1,80 @@
 """The casus web service: ``create_app`` builds a Flask app around a loaded model.
 
 Settings (environment variables, read when the app is created):
-``CASUS_MODEL_DIR`` (model versions directory, default ``model_artifacts/``),
-``CASUS_MAX_BODY_BYTES`` (default 1 MiB), ``CASUS_MAX_TEXTS`` (default 1000),
-``CASUS_MAX_TEXT_CHARS`` (default 100000).
+
+- ``CASUS_MODEL_DIR``: model versions directory (default ``model_artifacts/``);
+- ``CASUS_DATA_DIR``: example store directory (default ``var/``);
+- ``CASUS_ADMIN_TOKEN``: bearer token for the write endpoints (unset: they answer 403);
+- ``CASUS_LOG_CLASSIFIED``: ``1`` keeps classified sentences for GET /review (default off);
+- ``CASUS_MODEL_WATCH_SECONDS``: how often a worker looks for a new active version
+  (default 1; 0 turns hot swapping off);
+- ``CASUS_TRAIN_ARGS``: extra ``python -m train`` options for POST /train jobs;
+- ``CASUS_MAX_BODY_BYTES`` (default 1 MiB), ``CASUS_MAX_TEXTS`` (default 1000),
+  ``CASUS_MAX_TEXT_CHARS`` (default 100000).
 """
+import logging
 import os
+import shlex
 
-from flask import Flask
+from flask import Flask, g
 
-from train.artifacts import DEFAULT_ROOT, ModelLoadError, load_model
+from train.artifacts import DEFAULT_ROOT
+from train.labelset import DEFAULT_LABELS_FILE
+from train.store import data_dir_from_env
 
+from .admin import admin_bp
 from .api import bp
 from .errors import register_error_handlers
+from .holder import ModelHolder
+
+VERSION_HEADER = "X-Casus-Model-Version"
 
 
 def _settings():
     env = os.environ
     return {"MODEL_DIR": env.get("CASUS_MODEL_DIR", str(DEFAULT_ROOT)),
+            "DATA_DIR": str(data_dir_from_env()),
+            "LABELS_FILE": env.get("CASUS_LABELS_FILE", str(DEFAULT_LABELS_FILE)),
+            "ADMIN_TOKEN": env.get("CASUS_ADMIN_TOKEN") or None,
+            "LOG_CLASSIFIED": env.get("CASUS_LOG_CLASSIFIED", "").lower() in ("1", "true",
+                                                                              "yes"),
+            "MODEL_WATCH_SECONDS": float(env.get("CASUS_MODEL_WATCH_SECONDS", 1.0)),
+            "TRAIN_ARGS": shlex.split(env.get("CASUS_TRAIN_ARGS", "")),
             "MAX_CONTENT_LENGTH": int(env.get("CASUS_MAX_BODY_BYTES", 1 << 20)),
             "MAX_TEXTS": int(env.get("CASUS_MAX_TEXTS", 1000)),
             "MAX_TEXT_CHARS": int(env.get("CASUS_MAX_TEXT_CHARS", 100_000))}
 
 
 def create_app(test_config=None, model=None):
-    """Build the app. ``model`` (a LoadedModel) is used as given; otherwise the active
-    version in ``MODEL_DIR`` is loaded now, and a failure leaves the app up but not ready."""
+    """Build the app. ``model`` (a LoadedModel) is served as given and never swapped;
+    otherwise the active version in ``MODEL_DIR`` is loaded now and watched, and a
+    failure leaves the app up but not ready."""
     app = Flask(__name__)
     app.json.sort_keys = False
     app.config.update(_settings())
     if test_config:
         app.config.update(test_config)
+    logging.getLogger("casus").setLevel(logging.INFO)
     if model is None:
-        try:
-            model = load_model(root=app.config["MODEL_DIR"])
-        except ModelLoadError as exc:
-            app.extensions["casus_model_error"] = str(exc)
-    app.extensions["casus_model"] = model
+        holder = ModelHolder(app.config["MODEL_DIR"],
+                             interval=app.config["MODEL_WATCH_SECONDS"])
+        holder.load_initial()
+    else:
+        holder = ModelHolder(model=model)
+    app.extensions["casus_holder"] = holder
+
+    @app.before_request
+    def _watch_models():
+        holder.watch()   # starts once per worker process, after gunicorn's fork
+
+    @app.after_request
+    def _name_version(response):
+        model = g.get("casus_model") or holder.model
+        if model is not None:
+            response.headers[VERSION_HEADER] = model.version
+        return response
+
     app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
     return app

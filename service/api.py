@@ -1,46 +1,23 @@
 """Routes: parse and check the request, call one function, format the answer."""
-import json
+import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from .classify import classify_texts
 from .errors import ApiError
 from .docs import render_docs
 from .openapi import openapi_spec
+from .parsing import check_unicode, json_object
+from .state import current_model, get_store
 
 bp = Blueprint("api", __name__)
 
 _FIELDS = {"text", "texts", "split", "explain"}
 
 
-def _model():
-    model = current_app.extensions.get("casus_model")
-    if model is None:
-        raise ApiError(503, "model_unavailable",
-                       f"no model is loaded: {current_app.extensions.get('casus_model_error')}")
-    return model
-
-
 def _parse_classify_request():
     """The texts and options of a /classify request, or an ApiError saying what is wrong."""
-    if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type",
-                       "send the body as JSON with Content-Type: application/json")
-    raw = request.get_data(cache=False)   # over the size limit: werkzeug answers 413
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ApiError(400, "invalid_encoding", "the body is not valid UTF-8") from None
-    except ValueError as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON ({exc})") from None
-    except RecursionError:
-        raise ApiError(400, "invalid_json", "the body is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", "the body must be a JSON object")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise ApiError(400, "invalid_request", f"unknown field(s): {', '.join(unknown)}; "
-                                               f"allowed: {', '.join(sorted(_FIELDS))}")
+    body = json_object(_FIELDS, required=True)
     if ("text" in body) == ("texts" in body):
         raise ApiError(400, "invalid_request", "give exactly one of 'text' or 'texts'")
     texts = [body["text"]] if "text" in body else body["texts"]
@@ -51,11 +28,7 @@ def _parse_classify_request():
             raise ApiError(400, "invalid_request", f"text {index} is not a string")
         if not text.strip():
             raise ApiError(400, "empty_text", f"text {index} is empty or only white space")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:   # a lone surrogate escape such as "\ud800"
-            raise ApiError(400, "invalid_encoding",
-                           f"text {index} is not valid Unicode (unpaired surrogate)") from None
+        check_unicode(text, f"text {index}")
     options = {}
     for name in ("split", "explain"):
         value = body.get(name, name == "split")
@@ -77,11 +50,23 @@ def _parse_classify_request():
 def classify():
     """Label every sentence of one text or a batch of texts."""
     texts, options = _parse_classify_request()
-    model = _model()   # one reference for the whole request
+    model = current_model()
     results = classify_texts(model, texts, **options)
+    if current_app.config["LOG_CLASSIFIED"]:
+        _log_classified(results, model.version)
     return jsonify({"model": {"version": model.version, "created": model.manifest.get("created"),
                               "labels": model.label_ids},
                     "results": results})
+
+
+def _log_classified(results, version):
+    """Keep the sentences for GET /review (opt-in); a logging failure never costs the
+    user their answer."""
+    try:
+        get_store().log_classified([s["text"] for r in results for s in r["sentences"]],
+                                   version)
+    except Exception:
+        logging.getLogger("casus").exception("could not log classified sentences")
 
 
 @bp.get("/health")
@@ -92,31 +77,33 @@ def health():
 
 @bp.get("/ready")
 def ready():
-    """Readiness: a model is loaded."""
-    model = current_app.extensions.get("casus_model")
-    if model is None:
-        return jsonify({"ready": False,
-                        "reason": str(current_app.extensions.get("casus_model_error"))}), 503
-    return jsonify({"ready": True, "model": model.version})
+    """Readiness: a model is loaded. ``problem`` says when it is not the active one."""
+    holder = current_app.extensions["casus_holder"]
+    if holder.model is None:
+        return jsonify({"ready": False, "reason": str(holder.error)}), 503
+    body = {"ready": True, "model": holder.model.version}
+    if holder.error:
+        body["problem"] = holder.error
+    return jsonify(body)
 
 
 @bp.get("/model")
 def model_info():
     """The active version's manifest, including its metrics."""
-    return jsonify(_model().manifest)
+    return jsonify(current_model().manifest)
 
 
 @bp.get("/labels")
 def labels():
     """The served model's label ids and definitions."""
-    model = _model()
+    model = current_model()
     definitions = model.manifest.get("label_definitions", {})
     return jsonify({"labels": [{"id": label, "definition": definitions.get(label, "")}
                                for label in model.label_ids]})
 
 
 def _spec():
-    model = current_app.extensions.get("casus_model")
+    model = current_app.extensions["casus_holder"].model
     return openapi_spec(model.label_ids if model else [])
 
 

@@ -26,9 +26,14 @@ def render_docs(spec):
                          f"<p>{escape(op.get('summary', ''))}</p>")
             body = op.get("requestBody")
             if body:
-                ref = body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+                schema = body["content"]["application/json"]["schema"]
+                if "$ref" in schema:
+                    schema = schemas[schema["$ref"].split("/")[-1]]
                 parts.append("<h3>Request body (JSON)</h3><pre>" +
-                             escape(json.dumps(schemas[ref], indent=1)) + "</pre>")
+                             escape(json.dumps(schema, indent=1)) + "</pre>")
+            if op.get("security"):
+                parts.append("<p>Needs <code>Authorization: Bearer &lt;CASUS_ADMIN_TOKEN"
+                             "&gt;</code>.</p>")
             parts.append("<table><tr><th>status</th><th>meaning</th></tr>")
             for status, response in op["responses"].items():
                 parts.append(f"<tr><td>{status}</td><td>{escape(response['description'])}"

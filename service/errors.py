@@ -1,4 +1,6 @@
 """One error type for the API, and the handlers that turn every failure into JSON."""
+import sqlite3
+
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -6,14 +8,16 @@ from werkzeug.exceptions import HTTPException
 class ApiError(Exception):
     """A request the service refuses: HTTP ``status``, a stable ``code``, a ``message``."""
 
-    def __init__(self, status, code, message):
+    def __init__(self, status, code, message, details=None, headers=None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.details, self.headers = details or {}, headers or {}
 
 
-def _body(code, message, status):
-    response = jsonify({"error": {"code": code, "message": message}})
+def _body(code, message, status, details=None, headers=None):
+    response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
     response.status_code = status
+    response.headers.update(headers or {})
     return response
 
 
@@ -21,7 +25,7 @@ def register_error_handlers(app):
     """Map ApiError, every HTTP error and any unexpected exception to a JSON body."""
     @app.errorhandler(ApiError)
     def api_error(error):
-        return _body(error.code, error.message, error.status)
+        return _body(error.code, error.message, error.status, error.details, error.headers)
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -30,6 +34,12 @@ def register_error_handlers(app):
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(sqlite3.Error)
+    def store_error(error):   # e.g. the disk is full or the file is locked for too long
+        app.logger.exception("example store failed")
+        return _body("store_unavailable", f"the example store cannot be used right now "
+                                          f"({error}); nothing was stored", 503)
 
     @app.errorhandler(Exception)
     def unexpected(error):  # never a stack trace to the client

@@ -1,4 +1,5 @@
 """The OpenAPI 3.1 description of the service, built for the labels of the served model."""
+from .openapi_admin import admin_paths
 
 
 def _error(description):
@@ -79,8 +80,10 @@ def openapi_spec(label_ids):
             "/openapi.json": {"get": {"summary": "This description", "responses": {
                 "200": {"description": "OpenAPI 3.1",
                         "content": {"application/json": {"schema": json_body}}}}}},
+            **admin_paths(label_ids),
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {
             "ClassifyRequest": {
                 "type": "object", "additionalProperties": False,
                 "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],

@@ -1,9 +1,14 @@
-"""Shared fixtures: the default label set and a helper that writes labelled files."""
+"""Shared fixtures: the default label set, a helper that writes labelled files, and a
+tiny model trained in a second on ten sentences (in memory or saved as versions)."""
 import json
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+from train.candidates import build_candidates
 from train.labelset import load_labelset
+
 
 
 @pytest.fixture
@@ -21,3 +26,41 @@ def write_jsonl(tmp_path):
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
     return write
+
+
+LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
+TEXTS = [
+    "Their artillery shelled the market again.", "They shelled the school and the clinic.",
+    "We struck back to protect our villages.", "Our forces will respond to protect civilians.",
+    "This breaches international law and the Charter.", "It violates international law.",
+    "We are ready for talks without preconditions.", "We call for talks and a ceasefire.",
+    "The ministers met on Friday.", "The weather was mild on Friday.",
+]
+Y = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0],
+              [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]])
+
+
+@pytest.fixture
+def tiny():
+    """A freshly fitted small pipeline with its training texts and label order."""
+    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
+    return SimpleNamespace(pipeline=pipeline, texts=TEXTS, labels=LABELS)
+
+
+@pytest.fixture
+def save_tiny(tiny, tmp_path):
+    """Save the tiny pipeline as a complete model version under ``tmp_path/models``."""
+    from train.artifacts import save_version
+    root = tmp_path / "models"
+
+    def save(version, active=False):
+        from train.artifacts import set_active
+        manifest = {"version": version, "created": "2026-11-28T00:00:00+00:00",
+                    "labels": tiny.labels, "thresholds": {l: 0.3 for l in tiny.labels},
+                    "model": "tiny", "cv": {"out_of_fold": {"macro_f1": 0.5}}}
+        save_version(tiny.pipeline, manifest, root)
+        if active:
+            set_active(version, root)
+        return root / version
+    save.root = root
+    return save

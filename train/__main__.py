@@ -1,17 +1,25 @@
 """Command line: ``python -m train <command>``; ``python -m train --help`` lists them."""
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from . import artifacts
 from .agreement import agreement
+from .candidates import SHORT_NAMES, select_candidates
 from .corpus import corpus_files, load_corpus
 from .evaluate import evaluate
+from .gate import MAX_LABEL_DROP, TOLERANCE
+from .intake import Gatekeeper
+from .jobs import TrainingBusy, run_job, training_lock
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
+from .models import format_models
 from .records import read_labelled_file
+from .retrain import retrain
 from .split import DEFAULT_SEED, SPLIT_FILE, write_split
 from .stats import corpus_stats
-from .training import train_model
+from .store import ExampleStore, data_dir_from_env
 from .validate import MIN_PER_LABEL, validate_files
 
 
@@ -59,12 +67,66 @@ def cmd_agreement(args, labelset):
     return 0
 
 
+def _retrain(args, labelset, store):
+    """A retrain closure with the command line's settings."""
+    candidates = select_candidates(args.candidates.split(",") if args.candidates else [],
+                                   random_state=args.seed)
+    return lambda: retrain(store, root=args.root, labelset=labelset, seed=args.seed,
+                           folds=args.folds, candidates=candidates, force=args.force,
+                           tolerance=args.tolerance, max_label_drop=args.max_label_drop)
+
+
 def cmd_train(args, labelset):
-    """Train a new model version from the corpus and make it active (the default command)."""
-    manifest = train_model(seed=args.seed, folds=args.folds, root=args.root,
-                           labelset=labelset)
-    _, markdown = evaluate(manifest["version"], root=args.root)
+    """Train a new version on the corpus plus stored examples; the quality gate decides
+    whether it becomes active (the default command)."""
+    store = ExampleStore(args.data_dir)
+    try:
+        with training_lock(store):
+            result = _retrain(args, labelset, store)()
+    except TrainingBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    version = result["candidate"]["version"]
+    _, markdown = evaluate(version, root=args.root)
     print(markdown.split("\n## ")[0])
+    print(f"{version}: {result['reason']} ({result['seconds']}s)")
+    return 0 if result["promoted"] else 3
+
+
+def cmd_job(args, labelset):
+    """(internal) Run training job JOB for the service."""
+    store = ExampleStore(args.data_dir)
+    return run_job(store, args.job, _retrain(args, labelset, store), lock_fd=args.lock_fd)
+
+
+def cmd_add(args, labelset):
+    """Add labelled examples (or corrections) from a .jsonl/.csv file to the store."""
+    store = ExampleStore(args.data_dir)
+    examples, problems = read_labelled_file(args.file)
+    kind = "correction" if args.corrections else "example"
+    intake = Gatekeeper(labelset, store).check(examples, kind=kind, problems=problems)
+    store.add(intake.accepted, kind=kind, source=f"cli:{Path(args.file).name}",
+              added_by=args.by)
+    for problem in intake.rejected:
+        print(f"rejected {problem.where}: {problem.message}")
+    for problem in intake.warnings:
+        print(f"warning {problem.where}: {problem.message}")
+    print(f"{len(intake.accepted)} {kind}(s) accepted and stored in {store.path}; "
+          f"{len(intake.rejected)} rejected")
+    return 1 if intake.rejected else 0
+
+
+def cmd_models(args, labelset):
+    """List model versions with their test figures; the active one is marked."""
+    print(format_models(args.root))
+    return 0
+
+
+def cmd_activate(args, labelset):
+    """Make VERSION the active one (rollback or roll forward; no gate)."""
+    artifacts.verify_version(args.version, args.root)
+    artifacts.set_active(args.version, args.root, reason="activated from the command line")
+    print(f"active: {args.version}")
     return 0
 
 
@@ -73,6 +135,15 @@ def cmd_evaluate(args, labelset):
     _, markdown = evaluate(args.version, data=args.data, root=args.root)
     print(markdown)
     return 0
+
+
+def _gate_options(parser):
+    parser.add_argument("--force", action="store_true",
+                        help="promote the new version even if the gate would refuse it")
+    parser.add_argument("--tolerance", type=float, default=TOLERANCE,
+                        help="largest macro-F1 fall still promoted (default: %(default)s)")
+    parser.add_argument("--max-label-drop", type=float, default=MAX_LABEL_DROP,
+                        help="largest per-label F1 fall still promoted (default: %(default)s)")
 
 
 def build_parser():
@@ -84,10 +155,31 @@ def build_parser():
                         help="model versions directory (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
     parser.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
+    parser.add_argument("--data-dir", type=Path, default=data_dir_from_env(),
+                        help="example store directory (default: $CASUS_DATA_DIR or "
+                             "%(default)s)")
+    parser.add_argument("--candidates", default="",
+                        help=f"comma-separated candidates to compare "
+                             f"({', '.join(SHORT_NAMES)}; default: all)")
+    _gate_options(parser)
     parser.set_defaults(func=cmd_train)
     sub = parser.add_subparsers(dest="command", metavar="command")
     p = sub.add_parser("train", help=cmd_train.__doc__)
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("add", help=cmd_add.__doc__)
+    p.add_argument("file", help="a .jsonl or .csv file with text and labels per row")
+    p.add_argument("--corrections", action="store_true",
+                   help="the rows correct known sentences (they may repeat them)")
+    p.add_argument("--by", default=os.environ.get("USER"), help="who adds them")
+    p.set_defaults(func=cmd_add)
+    sub.add_parser("models", help=cmd_models.__doc__).set_defaults(func=cmd_models)
+    p = sub.add_parser("activate", help=cmd_activate.__doc__)
+    p.add_argument("version")
+    p.set_defaults(func=cmd_activate)
+    p = sub.add_parser("job", help=cmd_job.__doc__)
+    p.add_argument("job")
+    p.add_argument("--lock-fd", type=int, default=None)
+    p.set_defaults(func=cmd_job)
     p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__)
     p.add_argument("version", nargs="?", help="version id (default: the active one)")
     p.add_argument("--data", help="a labelled .jsonl/.csv file instead of the test split")

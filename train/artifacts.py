@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy
@@ -24,6 +25,7 @@ from .predict import label_weights
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
 MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
+HISTORY_FILE = "history.jsonl"
 
 #: Types a casus model may hold beyond skops' own safe defaults (scikit-learn estimators,
 #: numpy and scipy containers). A file naming anything else is refused before loading.
@@ -90,14 +92,44 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     return root / version
 
 
-def set_active(version, root=DEFAULT_ROOT):
-    """Point ``ACTIVE`` at ``version`` with an atomic replace."""
+def set_active(version, root=DEFAULT_ROOT, reason=""):
+    """Point ``ACTIVE`` at ``version`` with an atomic replace, and append the change to
+    ``history.jsonl`` (the record a service falls back along if a version goes bad)."""
     root = Path(root)
     if not (root / version / MANIFEST_FILE).is_file():
         raise ModelLoadError(f"no complete model version '{version}' in {root}")
     pointer = root / f".{ACTIVE_FILE}.tmp"
-    pointer.write_text(version + "\n", encoding="utf-8")
+    with open(pointer, "w", encoding="utf-8") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(pointer, root / ACTIVE_FILE)
+    entry = {"version": version, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+             "reason": reason}
+    with open(root / HISTORY_FILE, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
+def activation_history(root=DEFAULT_ROOT):
+    """Versions that have been active, most recent first (repeats removed)."""
+    path = Path(root) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    versions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            versions.append(json.loads(line)["version"])
+        except (ValueError, KeyError, TypeError):
+            continue   # a line cut short by a crash
+    return list(dict.fromkeys(reversed(versions)))
+
+
+def incomplete_versions(root=DEFAULT_ROOT):
+    """Half-written version directories (a crash while saving); never loaded."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(".tmp-"))
 
 
 def active_version(root=DEFAULT_ROOT):
@@ -124,11 +156,9 @@ def read_manifest(version, root=DEFAULT_ROOT):
         raise ModelLoadError(f"cannot read manifest {path}: {exc}") from exc
 
 
-def load_model(version=None, root=DEFAULT_ROOT):
-    """The only way to load a model: checks hash, library versions and trusted types."""
-    version = version or active_version(root)
-    if version is None:
-        raise ModelLoadError(f"no active model in {root}; build one with `python -m train`")
+def verify_version(version, root=DEFAULT_ROOT):
+    """Check a version without loading it: manifest readable, model file present and
+    matching its SHA-256, libraries as installed. Returns ``(manifest, model path)``."""
     manifest = read_manifest(version, root)
     path = Path(root) / version / manifest.get("model_file", MODEL_FILE)
     if not path.is_file():
@@ -142,6 +172,15 @@ def load_model(version=None, root=DEFAULT_ROOT):
         detail = ", ".join(f"{k} {v[0]} (installed: {v[1]})" for k, v in mismatched.items())
         raise ModelLoadError(f"model {version} was built with {detail}; install the pinned "
                              "requirements or retrain")
+    return manifest, path
+
+
+def load_model(version=None, root=DEFAULT_ROOT):
+    """The only way to load a model: checks hash, library versions and trusted types."""
+    version = version or active_version(root)
+    if version is None:
+        raise ModelLoadError(f"no active model in {root}; build one with `python -m train`")
+    manifest, path = verify_version(version, root)
     try:
         # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
         # own safe defaults; one pass over the file does both the check and the load.

@@ -12,6 +12,21 @@ from sklearn.svm import LinearSVC
 from .features import text_features
 
 
+#: Short names for choosing candidates on the command line, in the order built below.
+SHORT_NAMES = ("lr", "svm", "word-lr")
+
+
+def select_candidates(short_names, random_state=0):
+    """The candidates called ``short_names`` (see ``SHORT_NAMES``), all when empty."""
+    built = build_candidates(random_state)
+    by_short = dict(zip(SHORT_NAMES, built))
+    unknown = [name for name in short_names if name not in by_short]
+    if unknown:
+        raise ValueError(f"unknown candidate(s) {', '.join(unknown)}; "
+                         f"choose from {', '.join(SHORT_NAMES)}")
+    return {by_short[n]: built[by_short[n]] for n in short_names} if short_names else built
+
+
 def build_candidates(random_state=0):
     """Name -> unfitted multi-label pipeline (one binary model per label)."""
     def lr(c):

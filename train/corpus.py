@@ -16,7 +16,7 @@ def load_corpus(paths=None, labelset=None):
     nothing downstream ever trains on a broken file.
     """
     labelset = labelset or load_labelset()
-    report = validate_files(paths or corpus_files(), labelset)
+    report = validate_files(paths or corpus_files(), labelset, near_duplicates=False)
     if report.errors:
         shown = "\n".join(str(p) for p in report.errors[:20])
         raise ValueError(f"{len(report.errors)} error(s) in the labelled data:\n{shown}")

@@ -72,7 +72,7 @@ def _read_jsonl(path, content):
         if not isinstance(row, dict):
             problems.append(Problem("error", where, "each line must be a JSON object"))
             continue
-        _add_row(row, row.get("labels"), where, examples, problems)
+        add_row(row, row.get("labels"), where, examples, problems)
     return examples, problems
 
 
@@ -91,14 +91,15 @@ def _read_csv(path, content):
                 continue
             cell = row.get("labels") or ""
             labels = [part.strip() for part in cell.split(";") if part.strip()]
-            _add_row(row, labels, where, examples, problems)
+            add_row(row, labels, where, examples, problems)
     except csv.Error as exc:
         problems.append(Problem("error", f"{path}:{reader.line_num}", f"malformed CSV ({exc})"))
     return examples, problems
 
 
-def _add_row(row, labels, where, examples, problems):
-    """Check one row's shape and append it as an Example when it has one."""
+def add_row(row, labels, where, examples, problems):
+    """Check one row's shape; append it to ``examples`` as an Example, or its problem to
+    ``problems``."""
     text = row.get("text")
     if not isinstance(text, str):
         problems.append(Problem("error", where, "'text' is missing or not a string"))

@@ -19,6 +19,7 @@ from .corpus import corpus_files, load_corpus
 from .labelset import load_labelset
 from .metrics import calibration, indicator, label_scores
 from .split import load_split, partition
+from .store import text_key
 
 #: Thresholds are searched on this grid; the ends keep a label from firing on noise or
 #: never firing at all.
@@ -64,14 +65,17 @@ def apply_thresholds(scores, thresholds, label_ids):
 
 
 def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
-                candidates=None, labelset=None, log=print):
-    """Train a new version from the corpus (never the test split) and return its manifest."""
+                candidates=None, labelset=None, log=print, extra=()):
+    """Train a new version from the corpus (never the test split) plus ``extra`` examples
+    (users' stored ones, which replace corpus rows of the same text) and return its
+    manifest."""
     t0 = time.perf_counter()
     labelset = labelset or load_labelset()
     label_ids = list(labelset.ids)
     paths = paths or corpus_files()
     examples = load_corpus(paths, labelset)
     train, test = partition(examples, load_split())
+    train = merge_examples(train, extra)
     texts = [e.text for e in train]
     y = indicator([e.labels for e in train], label_ids)
     groups = [e.meta.get("conflict", "?") for e in train]
@@ -113,6 +117,7 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
         "seed": seed,
         "data": {"files": [p.name for p in paths], "sha256": _data_hash(train),
                  "train_sentences": len(train), "test_sentences": len(test),
+                 "stored_examples": len(extra),
                  "train_label_counts": {k: int(y[:, i].sum()) for i, k in enumerate(label_ids)},
                  "train_none": int((y.sum(axis=1) == 0).sum())},
         "cv": {"folds": folds, "grouped_by": "conflict", "comparison": comparison,
@@ -127,6 +132,16 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
     log(f"saved {path} ({'active' if activate else 'not activated'}); "
         f"total {time.perf_counter() - t0:.1f}s")
     return artifacts.read_manifest(manifest["version"], root)
+
+
+def merge_examples(train, extra):
+    """``train`` with ``extra`` added; an extra example replaces any training row with
+    the same text (case and spacing folded), which is how corrections take effect."""
+    if not extra:
+        return train
+    replaced = {text_key(e.text) for e in extra}
+    kept = [e for e in train if text_key(e.text) not in replaced]
+    return kept + list(extra)
 
 
 def _data_hash(examples):

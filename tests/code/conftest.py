@@ -1,28 +1,5 @@
-"""Fixtures for the code suite: a tiny model trained in a second on ten sentences."""
-from types import SimpleNamespace
-
-import numpy as np
+"""Fixtures for the code suite: apps around the tiny model (see tests/conftest.py)."""
 import pytest
-
-from train.candidates import build_candidates
-
-LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
-TEXTS = [
-    "Their artillery shelled the market again.", "They shelled the school and the clinic.",
-    "We struck back to protect our villages.", "Our forces will respond to protect civilians.",
-    "This breaches international law and the Charter.", "It violates international law.",
-    "We are ready for talks without preconditions.", "We call for talks and a ceasefire.",
-    "The ministers met on Friday.", "The weather was mild on Friday.",
-]
-Y = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0],
-              [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]])
-
-
-@pytest.fixture
-def tiny():
-    """A freshly fitted small pipeline with its training texts and label order."""
-    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
-    return SimpleNamespace(pipeline=pipeline, texts=TEXTS, labels=LABELS)
 
 
 @pytest.fixture
@@ -43,3 +20,21 @@ def app(tiny):
 def client(app):
     """A test client for ``app``."""
     return app.test_client()
+
+
+@pytest.fixture
+def admin_app(save_tiny, tmp_path):
+    """An app serving a saved tiny model from disk, with write access and a store."""
+    from service import create_app
+    save_tiny("v1", active=True)
+    return create_app({"TESTING": True, "MODEL_DIR": str(save_tiny.root),
+                       "DATA_DIR": str(tmp_path / "data"), "ADMIN_TOKEN": "s3cret-token",
+                       "MODEL_WATCH_SECONDS": 0})
+
+
+@pytest.fixture
+def admin_client(admin_app):
+    """A test client for ``admin_app``; ``auth`` holds the right Authorization header."""
+    client = admin_app.test_client()
+    client.auth = {"Authorization": "Bearer s3cret-token"}
+    return client

@@ -1,56 +1,19 @@
 """End to end: the real gunicorn server, as `make serve` starts it, answering over HTTP."""
-import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(url, body=None, content_type="application/json"):
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+from live_server import call as live_call
+from live_server import gunicorn
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "--preload", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "service:create_app()"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):                     # up to 30 s for the model to load
-            try:
-                if call(base + "/ready")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not become ready")
+    """The real server on the shipped default model."""
+    with gunicorn() as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+
+def call(*args, **kwargs):
+    """Status and body only."""
+    return live_call(*args, **kwargs)[:2]
 
 
 @pytest.mark.slow

@@ -1,0 +1,188 @@
+"""Retraining over HTTP: add examples and corrections, train behind the quality gate,
+list and activate versions, and pick sentences to label next.
+
+Writes (and /review, which shows stored text) need ``Authorization: Bearer <token>``
+matching ``CASUS_ADMIN_TOKEN``; with no token configured they are switched off (403).
+"""
+import hmac
+import json
+from functools import wraps
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from train import artifacts
+from train.jobs import TrainingBusy, job_status, start_job
+from train.models import list_models
+from train.records import Problem, add_row
+
+from .errors import ApiError
+from .parsing import check_unicode, json_object
+from .review import least_certain
+from .state import current_model, get_gatekeeper, get_store
+
+admin_bp = Blueprint("admin", __name__)
+
+#: Most examples one POST /examples may carry.
+MAX_EXAMPLES = 1000
+#: Fields an example row may have (the corpus's own optional fields included).
+EXAMPLE_FIELDS = {"text", "labels", "conflict", "speaker_role", "register", "id"}
+
+
+def write_access(view):
+    """Let the request through only with the configured bearer token."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        token = current_app.config.get("ADMIN_TOKEN")
+        if not token:
+            raise ApiError(403, "write_access_disabled",
+                           "write endpoints are switched off; start the service with "
+                           "CASUS_ADMIN_TOKEN=<a long random secret> to enable them")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode("utf-8"), token.encode("utf-8")):
+            raise ApiError(401, "unauthorized",
+                           "send the admin token as 'Authorization: Bearer <token>'",
+                           headers={"WWW-Authenticate": 'Bearer realm="casus"'})
+        return view(*args, **kwargs)
+    return checked
+
+
+def _rows_to_examples(rows, where_prefix, allowed=EXAMPLE_FIELDS):
+    """Turn request rows into examples, collecting shape problems per row."""
+    examples, problems = [], []
+    for index, row in enumerate(rows):
+        where = f"{where_prefix}[{index}]" if len(rows) > 1 or where_prefix == "examples" \
+            else where_prefix
+        if not isinstance(row, dict):
+            problems.append(Problem("error", where, "each example must be a JSON object"))
+            continue
+        unknown = sorted(set(row) - allowed)
+        if unknown:
+            problems.append(Problem("error", where, f"unknown field(s) {', '.join(unknown)}; "
+                                                    f"allowed: {', '.join(sorted(allowed))}"))
+            continue
+        check_unicode(json.dumps(row, ensure_ascii=False), where)
+        add_row(row, row.get("labels"), where, examples, problems)
+    return examples, problems
+
+
+def _store(examples, problems, kind, source):
+    """Check, store what passes, and answer with the counts and every rejection."""
+    intake = get_gatekeeper().check(examples, kind=kind, problems=problems)
+    ids = get_store().add(intake.accepted, kind=kind, source=source,
+                          added_by=request.headers.get("X-Casus-User"))
+    body = dict(intake.as_dict(), ids=ids)
+    if not intake.accepted:
+        raise ApiError(422, "nothing_accepted", "no example was accepted; see 'rejections'",
+                       details=body)
+    return jsonify(body), 201
+
+
+@admin_bp.post("/examples")
+@write_access
+def add_examples():
+    """Add labelled examples for the next training."""
+    body = json_object({"examples"}, required=True)
+    rows = body.get("examples")
+    if not isinstance(rows, list) or not rows:
+        raise ApiError(400, "invalid_request", "'examples' must be a non-empty list of "
+                                               "{\"text\": ..., \"labels\": [...]} objects")
+    if len(rows) > MAX_EXAMPLES:
+        raise ApiError(422, "too_many_examples", f"{len(rows)} examples; at most "
+                                                 f"{MAX_EXAMPLES} per request")
+    examples, problems = _rows_to_examples(rows, "examples")
+    return _store(examples, problems, "example", "api")
+
+
+@admin_bp.post("/feedback")
+@write_access
+def feedback():
+    """A correction: the right labels for one sentence (it replaces any earlier reading)."""
+    body = json_object({"text", "labels", "version", "note"}, required=True)
+    for name in ("version", "note"):
+        if name in body and not isinstance(body[name], str):
+            raise ApiError(400, "invalid_request", f"'{name}' must be a string")
+    examples, problems = _rows_to_examples([body], "feedback",
+                                           {"text", "labels", "version", "note"})
+    return _store(examples, problems, "correction", "feedback")
+
+
+@admin_bp.post("/train")
+@write_access
+def train():
+    """Start a training job (one at a time); poll GET /train/<job> for the outcome."""
+    body = json_object({"force"})
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise ApiError(400, "invalid_request", "'force' must be true or false")
+    config = current_app.config
+    cli_args = ["--root", str(config["MODEL_DIR"]), "--labels", str(config["LABELS_FILE"]),
+                *config["TRAIN_ARGS"]]
+    try:
+        job_id = start_job(get_store(), cli_args, force=force,
+                           requested_by=request.headers.get("X-Casus-User"))
+    except TrainingBusy as exc:
+        raise ApiError(409, "training_in_progress", str(exc)) from None
+    if force:
+        current_app.logger.warning("training job %s started with force: the quality gate "
+                                   "will not block it", job_id)
+    location = url_for("admin.train_status", job_id=job_id)
+    return jsonify({"job": job_id, "state": "queued", "status_url": location}), 202, \
+        {"Location": location}
+
+
+@admin_bp.get("/train/<job_id>")
+def train_status(job_id):
+    """A job's state, the candidate's and the active version's test figures, and the
+    gate's decision with its reason."""
+    job = job_status(get_store(), job_id)
+    if job is None:
+        raise ApiError(404, "unknown_job", f"no training job '{job_id}'")
+    result = job.pop("result") or {}
+    job.pop("pid", None)
+    job.update({"candidate": result.get("candidate"), "active": result.get("active"),
+                "promoted": result.get("promoted"), "reason": result.get("reason"),
+                "seconds": result.get("seconds")})
+    return jsonify(job)
+
+
+@admin_bp.get("/models")
+def models():
+    """Every version with its status and test figures; which one this worker serves."""
+    listing = list_models(current_app.config["MODEL_DIR"])
+    holder = current_app.extensions["casus_holder"]
+    listing["serving"] = holder.model.version if holder.model else None
+    return jsonify(listing)
+
+
+@admin_bp.post("/models/<version>/activate")
+@write_access
+def activate(version):
+    """Make ``version`` active (rollback or roll forward, no gate); workers follow within
+    a few seconds."""
+    root = current_app.config["MODEL_DIR"]
+    if version not in artifacts.list_versions(root):
+        raise ApiError(404, "unknown_version", f"no complete model version '{version}'")
+    try:
+        artifacts.verify_version(version, root)
+    except artifacts.ModelLoadError as exc:
+        raise ApiError(422, "damaged_version", str(exc)) from None
+    artifacts.set_active(version, root, reason="activated over HTTP")
+    current_app.logger.warning("version %s activated over HTTP", version)
+    return jsonify({"active": version})
+
+
+@admin_bp.get("/review")
+@write_access
+def review():
+    """Stored sentences the served model is least sure of: the ones to label next."""
+    raw = request.args.get("n", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ApiError(400, "invalid_request", "'n' must be a whole number from 1 to 200")
+    model = current_model()
+    items = least_certain(model, get_store().unlabelled(), int(raw))
+    body = {"model": model.version, "sentences": items}
+    if not current_app.config["LOG_CLASSIFIED"]:
+        body["note"] = ("logging of classified sentences is off (CASUS_LOG_CLASSIFIED=1 "
+                        "turns it on), so only sentences logged earlier are reviewed")
+    return jsonify(body)

@@ -1,0 +1,107 @@
+"""The served model, and how a newly active version replaces it without a restart.
+
+Each worker process checks the ``ACTIVE`` pointer about once a second from a background
+thread. A changed pointer is loaded completely (hash, libraries, trusted types) before
+one reference is swapped, so a request that already took the old model finishes on it;
+a version that fails to load is reported and the old one keeps serving.
+"""
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from train import artifacts
+
+log = logging.getLogger("casus.model")
+
+
+class ModelHolder:
+    """Holds the model a worker serves; ``root=None`` serves a given model, unwatched."""
+
+    def __init__(self, root=None, model=None, interval=1.0):
+        self.root = Path(root) if root is not None else None
+        self.model = model
+        self.interval = interval
+        self.error = None        # why the active version is not the one served, if it isn't
+        self._pointer = None     # (inode, mtime) of ACTIVE when last looked at
+        self._watcher_pid = None
+        self._lock = threading.Lock()
+        self._watch_lock = threading.Lock()
+
+    def load_initial(self):
+        """Load the active version; if it is damaged, the most recent version that was
+        active before and still loads. Half-written versions are reported, never loaded."""
+        for name in artifacts.incomplete_versions(self.root):
+            log.warning("ignoring half-written model directory %s/%s (a crash while "
+                        "saving; safe to delete)", self.root, name)
+        self._pointer = self._pointer_state()
+        active = artifacts.active_version(self.root)
+        try:
+            self.model = artifacts.load_model(active, self.root)
+            return
+        except artifacts.ModelLoadError as exc:
+            self.error = f"active version {active} cannot be served: {exc}"
+            log.error(self.error)
+        for version in artifacts.activation_history(self.root):
+            if version == active:
+                continue
+            try:
+                self.model = artifacts.load_model(version, self.root)
+            except artifacts.ModelLoadError as exc:
+                log.error("earlier version %s cannot be served either: %s", version, exc)
+                continue
+            log.warning("serving %s, the last good version, instead", version)
+            return
+
+    def _pointer_state(self):
+        try:
+            stat = (self.root / artifacts.ACTIVE_FILE).stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def refresh(self):
+        """Check the pointer once; load and swap in a newly active version. Returns True
+        when the served model changed."""
+        with self._lock:
+            state = self._pointer_state()
+            if self.root is None or state is None or state == self._pointer:
+                return False
+            self._pointer = state
+            active = artifacts.active_version(self.root)
+            if self.model is not None and active == self.model.version:
+                self.error = None
+                return False
+            started = time.perf_counter()
+            try:
+                model = artifacts.load_model(active, self.root)
+            except artifacts.ModelLoadError as exc:
+                self.error = f"active version {active} cannot be served: {exc}"
+                log.error("%s; still serving %s", self.error,
+                          self.model.version if self.model else "nothing")
+                return False
+            previous, self.model, self.error = self.model, model, None
+            log.warning("pid %d now serves %s (was %s; loaded in %.1fs)", os.getpid(),
+                        model.version, previous.version if previous else "nothing",
+                        time.perf_counter() - started)
+            return True
+
+    def watch(self):
+        """Start this process's watcher thread once (after a fork the parent's is gone)."""
+        if self.root is None or self.interval <= 0 or self._watcher_pid == os.getpid():
+            return
+        with self._watch_lock:
+            if self._watcher_pid == os.getpid():
+                return
+            self._watcher_pid = os.getpid()
+        threading.Thread(target=self._watch_loop, name="casus-model-watcher",
+                         daemon=True).start()
+
+    def _watch_loop(self):
+        while True:
+            time.sleep(self.interval)
+            try:
+                self.refresh()
+            except Exception:   # a watcher that dies would silently stop all swaps
+                log.exception("model refresh failed; will retry")

@@ -1,0 +1,200 @@
+"""The retraining endpoints: token checks, examples, feedback, jobs, models, review."""
+import pytest
+
+from train import artifacts
+from train.corpus import load_corpus
+from train.jobs import DIED, training_lock
+from train.records import Example
+from train.split import load_split, partition
+from train.store import ExampleStore
+
+WRITES = [("post", "/examples", {"examples": [{"text": "A new one.", "labels": []}]}),
+          ("post", "/feedback", {"text": "A new one.", "labels": []}),
+          ("post", "/train", None),
+          ("post", "/models/v1/activate", None),
+          ("get", "/review", None)]
+
+
+@pytest.fixture(scope="module")
+def corpus_sentences():
+    """One training sentence and one frozen-test sentence of the shipped corpus."""
+    train, test = partition(load_corpus(), load_split())
+    return train[0], test[0]
+
+
+def store_of(app):
+    return ExampleStore(app.config["DATA_DIR"])
+
+
+@pytest.mark.parametrize("method, path, body", WRITES, ids=[p for _, p, _ in WRITES])
+def test_writes_are_off_without_a_configured_token(admin_app, method, path, body):
+    admin_app.config["ADMIN_TOKEN"] = None
+    response = getattr(admin_app.test_client(), method)(path, json=body)
+    assert response.status_code == 403
+    assert "CASUS_ADMIN_TOKEN" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "s3cret-token", "Basic s3cret-token",
+                                    "Bearer s3cret-token-and-more"])
+@pytest.mark.parametrize("method, path, body", WRITES, ids=[p for _, p, _ in WRITES])
+def test_a_missing_or_wrong_token_gets_401(admin_client, method, path, body, header):
+    headers = {"Authorization": header} if header else {}
+    response = getattr(admin_client, method)(path, json=body, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert store_of(admin_client.application).counts() == {"example": 0, "correction": 0}
+
+
+def test_examples_are_stored_and_rejections_explained(admin_client, corpus_sentences):
+    known, held_out = corpus_sentences
+    rows = [{"text": "The minister said the blockade was a crime against the fishermen.",
+             "labels": ["accusation"], "conflict": "my-conflict"},
+            {"text": "Talks resume on Monday, the envoy said.", "labels": ["negotiation"]},
+            {"text": "   ", "labels": []},
+            {"text": "Something else.", "labels": ["acusation"]},
+            {"text": held_out.text, "labels": list(held_out.labels)},
+            {"text": known.text, "labels": list(known.labels)},
+            {"text": "No labels field."},
+            "not an object"]
+    response = admin_client.post("/examples", json={"examples": rows},
+                                 headers=admin_client.auth)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["accepted"], body["rejected"]) == (2, 6)
+    reasons = {r["row"]: r["reason"] for r in body["rejections"]}
+    assert "empty" in reasons["examples[2]"]
+    assert "did you mean 'accusation'" in reasons["examples[3]"]
+    assert "frozen test split" in reasons["examples[4]"]
+    assert "shipped corpus" in reasons["examples[5]"]
+    assert "labels" in reasons["examples[6]"] and "object" in reasons["examples[7]"]
+    stored = store_of(admin_client.application).training_examples()
+    assert [(e.text, e.labels, e.meta["conflict"]) for e in stored] == [
+        (rows[0]["text"], ("accusation",), "my-conflict"),
+        (rows[1]["text"], ("negotiation",), "user:api")]
+
+
+def test_a_batch_with_nothing_acceptable_is_422_and_stores_nothing(admin_client):
+    response = admin_client.post("/examples", json={"examples": [{"text": "x", "labels": ["?"]}]},
+                                 headers=admin_client.auth)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["rejections"][0]["row"] == "examples[0]"
+    assert store_of(admin_client.application).counts()["example"] == 0
+
+
+@pytest.mark.parametrize("body", [{}, {"examples": []}, {"examples": "text"},
+                                  {"examples": [], "extra": 1}])
+def test_malformed_example_requests_are_400(admin_client, body):
+    response = admin_client.post("/examples", json=body, headers=admin_client.auth)
+    assert response.status_code == 400
+
+
+def test_unpaired_surrogates_anywhere_in_a_row_are_400_and_store_nothing(admin_client):
+    body = b'{"examples": [{"text": "Fine.", "labels": [], "conflict": "x\\udc00"}]}'
+    response = admin_client.post("/examples", data=body, content_type="application/json",
+                                 headers=admin_client.auth)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_encoding"
+    assert store_of(admin_client.application).counts()["example"] == 0
+
+
+def test_unknown_row_fields_are_rejected_by_name(admin_client):
+    response = admin_client.post("/examples", headers=admin_client.auth, json={
+        "examples": [{"text": "Talks resume on Monday.", "labels": [], "lang": "en"}]})
+    assert response.status_code == 422
+    assert "lang" in response.get_json()["error"]["rejections"][0]["reason"]
+
+
+def test_a_broken_store_is_503_not_500(admin_client, tmp_path):
+    admin_client.application.config["DATA_DIR"] = str(tmp_path / "data")
+    store_of(admin_client.application)
+    (tmp_path / "data" / "casus.sqlite3").write_bytes(b"this is not a database" * 100)
+    admin_client.application.extensions.pop("casus_store", None)
+    admin_client.application.extensions.pop("casus_gatekeeper", None)
+    response = admin_client.post("/feedback", json={"text": "Talks now.", "labels": []},
+                                 headers=admin_client.auth)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "store_unavailable"
+
+
+def test_feedback_corrects_a_known_sentence(admin_client, corpus_sentences):
+    known, _ = corpus_sentences
+    new_labels = ["negotiation"] if "negotiation" not in known.labels else []
+    response = admin_client.post("/feedback", json={"text": known.text, "labels": new_labels,
+                                                    "version": "v1"},
+                                 headers=admin_client.auth)
+    assert response.status_code == 201 and response.get_json()["accepted"] == 1
+    store = store_of(admin_client.application)
+    assert store.counts() == {"example": 0, "correction": 1}
+    assert store.training_examples()[0].labels == tuple(new_labels)
+
+
+def test_feedback_on_the_test_split_is_refused(admin_client, corpus_sentences):
+    _, held_out = corpus_sentences
+    response = admin_client.post("/feedback", json={"text": held_out.text, "labels": []},
+                                 headers=admin_client.auth)
+    assert response.status_code == 422
+    assert "frozen test split" in response.get_json()["error"]["rejections"][0]["reason"]
+
+
+def test_a_second_training_while_one_runs_gets_409(admin_client):
+    with training_lock(store_of(admin_client.application)):
+        response = admin_client.post("/train", headers=admin_client.auth)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "training_in_progress"
+
+
+def test_a_job_whose_process_died_is_reported_failed(admin_client):
+    store = store_of(admin_client.application)
+    store.create_job("deadbeef0001")
+    store.update_job("deadbeef0001", state="running", pid=999999)
+    body = admin_client.get("/train/deadbeef0001").get_json()
+    assert body["state"] == "failed" and body["error"] == DIED
+    assert admin_client.get("/train/nope").status_code == 404
+
+
+def test_models_lists_versions_and_activation_switches(admin_client, save_tiny):
+    save_tiny("v2")
+    listing = admin_client.get("/models").get_json()
+    assert [v["version"] for v in listing["versions"]] == ["v2", "v1"]
+    assert listing["active"] == listing["serving"] == "v1"
+    assert admin_client.post("/models/v9/activate", headers=admin_client.auth).status_code == 404
+    response = admin_client.post("/models/v2/activate", headers=admin_client.auth)
+    assert response.status_code == 200
+    assert artifacts.active_version(save_tiny.root) == "v2"
+    assert artifacts.activation_history(save_tiny.root)[:2] == ["v2", "v1"]
+
+
+def test_a_damaged_version_cannot_be_activated(admin_client, save_tiny):
+    path = save_tiny("v2") / artifacts.MODEL_FILE
+    path.write_bytes(path.read_bytes()[:-100])
+    response = admin_client.post("/models/v2/activate", headers=admin_client.auth)
+    assert response.status_code == 422 and "SHA-256" in response.get_json()["error"]["message"]
+    assert artifacts.active_version(save_tiny.root) == "v1"
+
+
+def test_review_offers_logged_sentences_least_certain_first(admin_app):
+    admin_app.config["LOG_CLASSIFIED"] = True
+    client = admin_app.test_client()
+    text = ("Their artillery shelled the market again. We are ready for talks. "
+            "The weather was mild. It violates international law.")
+    assert client.post("/classify", json={"text": text}).status_code == 200
+    store_of(admin_app).add([Example(text="The weather was mild.", labels=(), where="t")])
+    response = client.get("/review?n=10", headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 200
+    items = response.get_json()["sentences"]
+    assert len(items) == 3 and "The weather was mild." not in [i["text"] for i in items]
+    assert [i["margin"] for i in items] == sorted(i["margin"] for i in items)
+    bad = client.get("/review?n=0", headers={"Authorization": "Bearer s3cret-token"})
+    assert bad.status_code == 400
+
+
+def test_classified_text_is_not_kept_unless_logging_is_on(admin_client):
+    admin_client.post("/classify", json={"text": "Their artillery shelled the market."})
+    assert store_of(admin_client.application).unlabelled() == []
+
+
+def test_every_response_names_the_model_version(admin_client):
+    for path in ("/health", "/models", "/labels"):
+        assert admin_client.get(path).headers["X-Casus-Model-Version"] == "v1"
+    body = admin_client.post("/classify", json={"text": "Talks now."}).get_json()
+    assert body["model"]["version"] == "v1"

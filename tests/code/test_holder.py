@@ -1,0 +1,82 @@
+"""Hot swap: a newly active version replaces the served one whole; bad versions never do."""
+import logging
+import time
+
+from service import create_app
+from service.holder import ModelHolder
+from train import artifacts
+
+
+def tamper(version_dir):
+    path = version_dir / artifacts.MODEL_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_newly_active_version_is_swapped_in_and_held_requests_keep_theirs(save_tiny):
+    save_tiny("v1", active=True)
+    holder = ModelHolder(save_tiny.root)
+    holder.load_initial()
+    in_flight = holder.model
+    save_tiny("v2", active=True)
+    assert holder.refresh() is True
+    assert holder.model.version == "v2" and in_flight.version == "v1"
+    assert holder.refresh() is False        # nothing changed since
+
+
+def test_a_damaged_new_version_is_refused_and_the_old_one_keeps_serving(save_tiny):
+    save_tiny("v1", active=True)
+    holder = ModelHolder(save_tiny.root)
+    holder.load_initial()
+    tamper(save_tiny("v2"))
+    artifacts.set_active("v2", save_tiny.root)
+    assert holder.refresh() is False
+    assert holder.model.version == "v1" and "SHA-256" in holder.error
+
+
+def test_start_up_falls_back_to_the_last_good_version(save_tiny, caplog):
+    save_tiny("v1", active=True)
+    save_tiny("v2", active=True)
+    tamper(save_tiny("v3", active=True))
+    (save_tiny.root / ".tmp-v4-abc").mkdir()          # a crash while saving v4
+    with caplog.at_level(logging.WARNING, logger="casus.model"):
+        holder = ModelHolder(save_tiny.root)
+        holder.load_initial()
+    assert holder.model.version == "v2"
+    assert "v3" in holder.error
+    assert ".tmp-v4-abc" in caplog.text and "half-written" in caplog.text
+
+
+def test_truncated_active_file_at_start_up_serves_the_previous_version(save_tiny):
+    save_tiny("v1", active=True)
+    path = save_tiny("v2", active=True) / artifacts.MODEL_FILE
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
+    client = app.test_client()
+    ready = client.get("/ready").get_json()
+    assert ready["model"] == "v1" and "v2" in ready["problem"]
+    response = client.post("/classify", json={"text": "We call for talks."})
+    assert response.status_code == 200 and response.get_json()["model"]["version"] == "v1"
+
+
+def test_the_app_follows_the_active_pointer_on_its_own(save_tiny):
+    save_tiny("v1", active=True)
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0.05})
+    client = app.test_client()
+    assert client.get("/health").headers["X-Casus-Model-Version"] == "v1"   # starts watching
+    save_tiny("v2", active=True)
+    deadline = time.monotonic() + 10
+    while client.get("/health").headers["X-Casus-Model-Version"] != "v2":
+        assert time.monotonic() < deadline, "the worker never switched to v2"
+        time.sleep(0.05)
+
+
+def test_no_model_at_all_is_not_ready_until_one_is_built(save_tiny):
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
+    client = app.test_client()
+    assert client.get("/ready").status_code == 503
+    assert client.post("/classify", json={"text": "Talks."}).status_code == 503
+    save_tiny("v1", active=True)
+    app.extensions["casus_holder"].refresh()
+    assert client.get("/ready").status_code == 200

@@ -1,0 +1,78 @@
+"""Promotion under load: classify requests sent while the active version changes all
+succeed, each names the version that answered it, and every worker switches."""
+import json
+import os
+import shutil
+import threading
+import time
+
+import pytest
+from live_server import call, gunicorn
+
+from train import artifacts
+
+TOKEN = "e2e-admin-token"
+
+
+def copy_version(source_root, version, root, new_version):
+    """A copy of a saved version under another id (files hard-linked, manifest renamed)."""
+    shutil.copytree(source_root / version, root / new_version, copy_function=os.link)
+    manifest_path = root / new_version / artifacts.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text())
+    manifest["version"] = new_version
+    manifest_path.unlink()            # the hard link is shared; write a file of its own
+    manifest_path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.slow
+def test_requests_during_promotion_all_succeed(tmp_path):
+    served = artifacts.active_version()
+    root = tmp_path / "models"
+    root.mkdir()
+    for name in ("va", "vb"):
+        copy_version(artifacts.DEFAULT_ROOT, served, root, name)
+    artifacts.set_active("va", root)
+    env = {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
+           "CASUS_ADMIN_TOKEN": TOKEN}
+    outcomes, stop = [], threading.Event()
+
+    def client():
+        while not stop.is_set():
+            try:
+                status, body, headers = call(base + "/classify",
+                                             {"text": "We call on both sides to talk."})
+                outcomes.append((time.monotonic(), status, body["model"]["version"],
+                                 headers["X-Casus-Model-Version"]))
+            except Exception as exc:          # a dropped connection counts as a failure
+                outcomes.append((time.monotonic(), repr(exc), None, None))
+
+    with gunicorn(env) as base:
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        time.sleep(2)
+        status, body, _ = call(base + "/models/vb/activate", b"",
+                               headers={"Authorization": f"Bearer {TOKEN}"})
+        assert status == 200, body
+        activated = time.monotonic()
+        deadline = activated + 30
+        while time.monotonic() < deadline:     # until 3 s of answers are all from vb
+            time.sleep(0.5)
+            recent = [o for o in outcomes if o[0] > time.monotonic() - 3]
+            if time.monotonic() - activated > 3 and recent and \
+                    all(o[2] == "vb" for o in recent):
+                break
+        stop.set()
+        for thread in threads:
+            thread.join()
+    failed = [o for o in outcomes if o[1] != 200]
+    versions = {o[2] for o in outcomes if o[1] == 200}
+    last_va = max((o[0] for o in outcomes if o[2] == "va"), default=activated)
+    print(f"\nhot swap: {len(outcomes)} requests, {len(failed)} failed, versions seen "
+          f"{sorted(versions)}, last answer from va {last_va - activated:.1f}s after "
+          "activation")
+    assert not failed, failed[:5]
+    assert versions == {"va", "vb"}
+    assert all(o[2] == o[3] for o in outcomes)        # body and header agree
+    assert outcomes[-1][2] == "vb"
+    assert last_va - activated < 15

@@ -1,0 +1,102 @@
+"""Checking users' new examples and corrections before they are stored.
+
+The same row checks as ``python -m train validate``, plus what only matters for
+additions: a sentence of the frozen test split (or of a held-out conflict) is refused so
+the quality gate keeps measuring unseen text, and a plain example may not repeat one
+already in the corpus or the store; a changed reading of a known sentence is a
+correction, sent as one.
+"""
+from dataclasses import dataclass, field
+
+from .corpus import load_corpus
+from .records import Problem
+from .similarity import near_duplicate_pairs
+from .split import load_split, partition
+from .store import text_key
+from .validate import row_problems_of
+
+
+@dataclass
+class Intake:
+    """What happened to a batch: rows accepted, rows rejected (with reasons), warnings."""
+
+    accepted: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def as_dict(self):
+        """The JSON shape answered by the API."""
+        return {"accepted": len(self.accepted), "rejected": len(self.rejected),
+                "rejections": [{"row": p.where, "reason": p.message} for p in self.rejected],
+                "warnings": [{"row": p.where, "message": p.message} for p in self.warnings]}
+
+
+class Gatekeeper:
+    """Checks batches against the label set, the shipped corpus and the store.
+
+    The corpus is read once, when first needed, and then kept: it does not change while
+    a process runs.
+    """
+
+    def __init__(self, labelset, store):
+        self.labelset = labelset
+        self.store = store
+        self._corpus = None
+
+    def _corpus_index(self):
+        if self._corpus is None:
+            split = load_split()
+            train, test = partition(load_corpus(labelset=self.labelset), split)
+            self._corpus = ({text_key(e.text): e.labels for e in train},
+                            {text_key(e.text) for e in test}, set(split["test_conflicts"]))
+        return self._corpus
+
+    def check(self, examples, kind="example", problems=()):
+        """Sort ``examples`` into accepted and rejected; ``problems`` are parse errors
+        found before (rows that never became examples)."""
+        corpus, test_keys, held = self._corpus_index()
+        stored = self.store.labels_by_key()
+        intake = Intake(rejected=[p for p in problems if p.level == "error"],
+                        warnings=[p for p in problems if p.level == "warning"])
+        seen = {}
+        for example in examples:
+            reason = self._reason(example, kind, corpus, test_keys, held, stored, seen)
+            if reason:
+                intake.rejected.append(Problem("error", example.where, reason))
+            else:
+                intake.accepted.append(example)
+                seen[text_key(example.text)] = example
+        for i, j, cosine in near_duplicate_pairs([e.text for e in intake.accepted]):
+            intake.warnings.append(Problem(
+                "warning", intake.accepted[j].where,
+                f"near-duplicate of {intake.accepted[i].where} (cosine {cosine:.2f})"))
+        return intake
+
+    def _reason(self, example, kind, corpus, test_keys, held, stored, seen):
+        """Why ``example`` cannot be stored, or None."""
+        errors = [p.message for p in row_problems_of(example, self.labelset)
+                  if p.level == "error"]
+        if errors:
+            return "; ".join(errors)
+        key = text_key(example.text)
+        if key in test_keys:
+            return ("this sentence is in the frozen test split; training on it would "
+                    "hide the model's real errors")
+        if example.meta.get("conflict") in held:
+            return (f"conflict '{example.meta['conflict']}' is held out for testing; "
+                    "its sentences cannot be used for training")
+        if key in seen:
+            return f"repeats {seen[key].where} in this batch"
+        if kind == "correction":
+            return None
+        for where, known in (("the store", stored), ("the shipped corpus", corpus)):
+            if key in known:
+                if set(known[key]) == set(example.labels):
+                    return f"already in {where} with the same labels"
+                return (f"already in {where} labelled {_show(known[key])}; send a "
+                        "correction (POST /feedback or `add --corrections`) to change it")
+        return None
+
+
+def _show(labels):
+    return "[" + ", ".join(labels) + "]" if labels else "[none]"

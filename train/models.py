@@ -1,0 +1,76 @@
+"""The list of model versions with their figures, for `python -m train models` and
+GET /models."""
+import json
+from pathlib import Path
+
+from . import artifacts
+from .retrain import read_gate
+
+
+def _test_figures(version, root):
+    """Test-split macro-F1 and per-label F1 from the gate or the evaluation report."""
+    decision = read_gate(version, root)
+    if decision:
+        return decision["candidate"]["test"]
+    try:
+        report = json.loads((Path(root) / version / "evaluation.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    labels = [k for k in report["model"]["per_label"] if k != "none"]
+    return {"macro_f1": round(report["model"]["macro_f1"], 4),
+            "per_label_f1": {k: round(report["model"]["per_label"][k]["f1"], 4)
+                             for k in labels}}
+
+
+def list_models(root=artifacts.DEFAULT_ROOT):
+    """Every complete version, newest first, with its status and figures, plus the
+    half-written directories a crash left behind (ignored, reported)."""
+    active = artifacts.active_version(root)
+    history = set(artifacts.activation_history(root))
+    versions = []
+    for version in reversed(artifacts.list_versions(root)):
+        try:
+            manifest = artifacts.read_manifest(version, root)
+        except artifacts.ModelLoadError as exc:
+            versions.append({"version": version, "status": "unreadable", "error": str(exc)})
+            continue
+        decision = read_gate(version, root)
+        if version == active:
+            status = "active"
+        elif decision and not decision["promoted"]:
+            status = "rejected"
+        else:
+            status = "previously active" if version in history else "candidate"
+        versions.append({
+            "version": version, "status": status, "created": manifest.get("created"),
+            "model": manifest.get("model"), "labels": manifest.get("labels"),
+            "train_sentences": manifest.get("data", {}).get("train_sentences"),
+            "stored_examples": manifest.get("data", {}).get("stored_examples", 0),
+            "cv_macro_f1": manifest.get("cv", {}).get("out_of_fold", {}).get("macro_f1"),
+            "test": _test_figures(version, root),
+            "gate": decision and {k: decision[k] for k in ("promoted", "forced", "reason")}})
+    return {"active": active, "versions": versions,
+            "incomplete": artifacts.incomplete_versions(root)}
+
+
+def format_models(root=artifacts.DEFAULT_ROOT):
+    """``list_models`` as a plain-text table."""
+    listing = list_models(root)
+    lines = [f"{'':2}{'version':<24}{'status':<19}{'test macro-F1':>14}{'CV macro-F1':>13}"
+             f"{'stored':>8}  model"]
+    for v in listing["versions"]:
+        mark = "* " if v["status"] == "active" else "  "
+        test = v.get("test") or {}
+        cv = v.get("cv_macro_f1")
+        lines.append(f"{mark}{v['version']:<24}{v['status']:<19}"
+                     f"{test.get('macro_f1', float('nan')):>14.3f}"
+                     f"{cv if cv is not None else float('nan'):>13.3f}"
+                     f"{v.get('stored_examples') or 0:>8}  {v.get('model') or ''}")
+        if v.get("gate") and not v["gate"]["promoted"]:
+            lines.append(f"{'':28}{v['gate']['reason']}")
+    if not listing["versions"]:
+        lines.append("  (no versions yet: run `python -m train`)")
+    for name in listing["incomplete"]:
+        lines.append(f"  ignored half-written version directory {name} (a crash while saving; "
+                     "safe to delete)")
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Retraining: train on the corpus plus the stored examples, measure the new version and
+the active one on the frozen test split, and promote the new one only through the gate.
+"""
+import json
+import os
+import time
+from pathlib import Path
+
+from . import artifacts
+from .corpus import load_corpus
+from .gate import MAX_LABEL_DROP, TOLERANCE, gate
+from .metrics import indicator, label_scores
+from .predict import predict
+from .split import load_split, partition
+from .training import train_model
+
+GATE_FILE = "gate.json"
+
+
+def test_figures(model, examples):
+    """A model's macro-F1 and per-label F1 on ``examples``, over its own labels."""
+    labels = model.label_ids
+    results = predict(model, [e.text for e in examples])
+    scores = label_scores(indicator([e.labels for e in examples], labels),
+                          indicator([r["labels"] for r in results], labels), labels)
+    return {"macro_f1": round(scores["macro_f1"], 4),
+            "per_label_f1": {k: round(scores["per_label"][k]["f1"], 4) for k in labels}}
+
+
+def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, folds=5,
+            candidates=None, force=False, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
+            log=print):
+    """Train a new version and let the gate decide whether it becomes active.
+
+    Returns the decision: candidate and active versions with their test figures,
+    ``promoted``, ``reason`` and timings. The decision is also written next to the
+    version as ``gate.json``.
+    """
+    started = time.perf_counter()
+    extra = _usable(store.training_examples() if store else [], labelset, log)
+    manifest = train_model(seed=seed, folds=folds, root=root, activate=False,
+                           candidates=candidates, labelset=labelset, log=log, extra=extra)
+    version = manifest["version"]
+    _, test = partition(load_corpus(labelset=labelset), load_split())
+    candidate = test_figures(artifacts.load_model(version, root), test)
+    active_id, active = artifacts.active_version(root), None
+    if active_id:
+        try:
+            active = test_figures(artifacts.load_model(active_id, root), test)
+        except artifacts.ModelLoadError as exc:
+            log(f"the active version cannot be loaded, so it is not compared: {exc}")
+    promote, reason = gate(candidate, active, tolerance, max_label_drop, force)
+    result = {"candidate": {"version": version, "test": candidate},
+              "active": {"version": active_id, "test": active},
+              "promoted": promote, "forced": bool(force), "reason": reason,
+              "tolerance": tolerance, "max_label_drop": max_label_drop,
+              "stored_examples": len(extra),
+              "seconds": round(time.perf_counter() - started, 1)}
+    _write_json(Path(root) / version / GATE_FILE, result)
+    if promote:
+        artifacts.set_active(version, root, reason=reason)
+    log(reason)
+    return result
+
+
+def _usable(examples, labelset, log):
+    """Stored examples whose labels the label set knows (it may have changed since)."""
+    if labelset is None:
+        return examples
+    kept = [e for e in examples if all(label in labelset for label in e.labels)]
+    if len(kept) < len(examples):
+        log(f"skipping {len(examples) - len(kept)} stored example(s) with labels outside "
+            "the current label set")
+    return kept
+
+
+def read_gate(version, root=artifacts.DEFAULT_ROOT):
+    """The gate decision recorded for ``version``, or None (e.g. built before gating)."""
+    path = Path(root) / version / GATE_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path, data):
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(staging, path)
