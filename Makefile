@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench serve container-check clean
+.PHONY: test test-fast validate venv model train evaluate bench load fuzz serve container-check clean
 
 venv: $(STAMP)
 
@@ -59,3 +59,9 @@ clean:
 # In-process prediction speed on one core; prints and writes bench/inprocess.json.
 bench: $(ACTIVE)
 	$(BIN)/python bench/inprocess.py
+
+# Fuzzing: schemathesis from /openapi.json (1,000+ generated cases) and the hypothesis
+# property tests, long and random (make test runs a short, repeatable sample of both).
+fuzz: $(STAMP)
+	CASUS_FUZZ_RANDOM=1 CASUS_FUZZ_EXAMPLES=150 CASUS_FUZZ_MIN_CASES=1000 \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/fuzz

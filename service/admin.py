@@ -176,6 +176,10 @@ def activate(version):
 @write_access
 def review():
     """Stored sentences the served model is least sure of: the ones to label next."""
+    unknown = sorted(set(request.args) - {"n"})
+    if unknown:
+        raise ApiError(400, "invalid_request", f"unknown query parameter(s): "
+                                               f"{', '.join(unknown)}; allowed: n")
     raw = request.args.get("n", "20")
     if not raw.isdigit() or not 1 <= int(raw) <= 200:
         raise ApiError(400, "invalid_request", "'n' must be a whole number from 1 to 200")

@@ -16,7 +16,7 @@ def openapi_spec(label_ids):
                "required": [*label_ids, "none"],
                "properties": {name: {"type": "integer", "minimum": 0}
                               for name in (*label_ids, "none")}}
-    term = {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}],
+    term = {"type": "array", "items": {"type": ["string", "number"]},   # [term, weight]
             "minItems": 2, "maxItems": 2}
     sentence = {
         "type": "object", "additionalProperties": False,
@@ -88,9 +88,9 @@ def openapi_spec(label_ids):
                 "type": "object", "additionalProperties": False,
                 "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
                 "properties": {
-                    "text": {"type": "string", "minLength": 1},
+                    "text": {"type": "string", "pattern": "\\S"},
                     "texts": {"type": "array", "minItems": 1,
-                              "items": {"type": "string", "minLength": 1}},
+                              "items": {"type": "string", "pattern": "\\S"}},
                     "split": {"type": "boolean", "default": True},
                     "explain": {"type": "boolean", "default": False}}},
             "ClassifyResponse": {

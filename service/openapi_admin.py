@@ -18,9 +18,12 @@ _BODY_ERRORS = {"400": _error("Invalid JSON or wrong fields"),
 
 def admin_paths(label_ids):
     """Paths and schemas for /examples, /feedback, /train, /models and /review."""
-    labels = {"type": "array", "items": {"type": "string"}}
-    example = {"type": "object", "required": ["text", "labels"],
-               "properties": {"text": {"type": "string", "minLength": 1}, "labels": labels,
+    labels = {"type": "array", "items": {"enum": [*label_ids, "none"]}}
+    text = {"type": "string", "minLength": 1, "maxLength": 2000}
+    example = {"type": "object", "required": ["text", "labels"], "additionalProperties": False,
+               "properties": {"text": text, "labels": labels, "id": {"type": "string"},
+                              "speaker_role": {"type": "string"},
+                              "register": {"type": "string"},
                               "conflict": {"type": "string"}}}
     intake = {"type": "object", "required": ["accepted", "rejected", "rejections", "ids"],
               "properties": {
@@ -54,7 +57,7 @@ def admin_paths(label_ids):
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["text", "labels"],
                 "additionalProperties": False,
-                "properties": {"text": {"type": "string", "minLength": 1}, "labels": labels,
+                "properties": {"text": text, "labels": labels,
                                "version": {"type": "string"},
                                "note": {"type": "string"}}}}}},
             "responses": {"201": _json(intake, "The correction is stored"),

@@ -40,11 +40,15 @@ Y = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 
               [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]])
 
 
+def _tiny():
+    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
+    return SimpleNamespace(pipeline=pipeline, texts=TEXTS, labels=LABELS)
+
+
 @pytest.fixture
 def tiny():
     """A freshly fitted small pipeline with its training texts and label order."""
-    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
-    return SimpleNamespace(pipeline=pipeline, texts=TEXTS, labels=LABELS)
+    return _tiny()
 
 
 @pytest.fixture

@@ -21,10 +21,11 @@ import skops
 import skops.io
 from skops.io.exceptions import UntrustedTypesFoundException
 
-from .predict import label_weights
+from .compact import CompactModel, compile_pipeline
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
 MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
+SERVING_FILE = "serving.npz"
 HISTORY_FILE = "history.jsonl"
 
 #: Types a casus model may hold beyond skops' own safe defaults (scikit-learn estimators,
@@ -49,18 +50,18 @@ def library_versions():
 
 @dataclass
 class LoadedModel:
-    """A model ready for ``predict``: pipeline, label order, thresholds, explanation data."""
+    """A model ready for ``predict``: its serving form, label order, thresholds, manifest."""
 
-    pipeline: object
+    compact: CompactModel
     label_ids: list
     thresholds: dict
     manifest: dict
 
-    def __post_init__(self):
-        features = self.pipeline.named_steps["features"]
-        self.feature_names = {name: vectorizer.get_feature_names_out()
-                              for name, vectorizer in features.transformer_list}
-        self.weights = label_weights(self.pipeline.named_steps["classify"])
+    @classmethod
+    def from_pipeline(cls, pipeline, label_ids, thresholds, manifest):
+        """Compile a fitted pipeline (in memory) into a servable model."""
+        return cls(CompactModel(compile_pipeline(pipeline)), list(label_ids), thresholds,
+                   manifest)
 
     @property
     def version(self):
@@ -83,9 +84,15 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     root.mkdir(parents=True, exist_ok=True)
     version = manifest["version"]
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
+    for _, step in pipeline.named_steps["features"].transformer_list:
+        if hasattr(step, "stop_words_"):   # every pruned term: most of the file, never used
+            del step.stop_words_
     skops.io.dump(pipeline, staging / MODEL_FILE)
+    with open(staging / SERVING_FILE, "wb") as handle:
+        numpy.savez(handle, **compile_pipeline(pipeline))
     manifest = dict(manifest, model_file=MODEL_FILE,
-                    model_sha256=_sha256(staging / MODEL_FILE),
+                    model_sha256=_sha256(staging / MODEL_FILE), serving_file=SERVING_FILE,
+                    serving_sha256=_sha256(staging / SERVING_FILE),
                     libraries=library_versions())
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     os.rename(staging, root / version)
@@ -157,15 +164,20 @@ def read_manifest(version, root=DEFAULT_ROOT):
 
 
 def verify_version(version, root=DEFAULT_ROOT):
-    """Check a version without loading it: manifest readable, model file present and
-    matching its SHA-256, libraries as installed. Returns ``(manifest, model path)``."""
+    """Check a version without loading it: manifest readable, model files present and
+    matching their SHA-256, libraries as installed. Returns ``(manifest, model path)``."""
     manifest = read_manifest(version, root)
     path = Path(root) / version / manifest.get("model_file", MODEL_FILE)
-    if not path.is_file():
-        raise ModelLoadError(f"model file {path} is missing")
-    if _sha256(path) != manifest.get("model_sha256"):
-        raise ModelLoadError(f"model file {path} does not match the SHA-256 in its manifest; "
-                             "it was changed or truncated after training")
+    files = [(path, manifest.get("model_sha256"))]
+    if manifest.get("serving_file"):
+        files.append((Path(root) / version / manifest["serving_file"],
+                      manifest.get("serving_sha256")))
+    for file, digest in files:
+        if not file.is_file():
+            raise ModelLoadError(f"model file {file} is missing")
+        if _sha256(file) != digest:
+            raise ModelLoadError(f"model file {file} does not match the SHA-256 in its "
+                                 "manifest; it was changed or truncated after training")
     wanted, have = manifest.get("libraries", {}), library_versions()
     mismatched = {k: (v, have.get(k)) for k, v in wanted.items() if have.get(k) != v}
     if mismatched:
@@ -181,6 +193,16 @@ def load_model(version=None, root=DEFAULT_ROOT):
     if version is None:
         raise ModelLoadError(f"no active model in {root}; build one with `python -m train`")
     manifest, path = verify_version(version, root)
+    labels, thresholds = list(manifest["labels"]), manifest["thresholds"]
+    if manifest.get("serving_file"):
+        try:
+            with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
+                compact = CompactModel({name: npz[name] for name in npz.files})
+        except Exception as exc:  # hashed above, so only a bug or a disk error gets here
+            raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
+                                 f"{exc}") from exc
+        return LoadedModel(compact, labels, thresholds, manifest)
+    # A version saved before serving.npz existed: load the pipeline and compile it.
     try:
         # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
         # own safe defaults; one pass over the file does both the check and the load.
@@ -189,5 +211,4 @@ def load_model(version=None, root=DEFAULT_ROOT):
         raise ModelLoadError(f"model {version} contains untrusted types: {exc}") from exc
     except Exception as exc:  # skops raises many types for a damaged archive
         raise ModelLoadError(f"model file {path} cannot be read: {exc}") from exc
-    return LoadedModel(pipeline=pipeline, label_ids=list(manifest["labels"]),
-                       thresholds=manifest["thresholds"], manifest=manifest)
+    return LoadedModel.from_pipeline(pipeline, labels, thresholds, manifest)

@@ -27,10 +27,8 @@ def predict(model, sentences, explain=False, top_terms=5):
     sentences = list(sentences)
     if not sentences:
         return []
-    features = model.pipeline.named_steps["features"]
-    classifier = model.pipeline.named_steps["classify"]
-    matrix = features.transform(sentences)
-    probabilities = classifier.predict_proba(matrix)
+    matrix = model.compact.transform(sentences)
+    probabilities = model.compact.predict_proba(matrix)
     results = []
     for i in range(len(sentences)):
         scores = {label: float(probabilities[i, k]) for k, label in enumerate(model.label_ids)}
@@ -47,34 +45,12 @@ def predict(model, sentences, explain=False, top_terms=5):
     return results
 
 
-def label_weights(classifier):
-    """Per label, the weight vector whose dot product with the features drives its score.
-
-    Handles plain linear models and sigmoid-calibrated ones (whose calibration slope can
-    flip the sign); calibrated folds are averaged.
-    """
-    weights = []
-    for estimator in classifier.estimators_:
-        if hasattr(estimator, "coef_"):
-            weights.append(np.asarray(estimator.coef_).ravel())
-        elif hasattr(estimator, "calibrated_classifiers_"):
-            weights.append(np.mean([
-                -c.calibrators[0].a_ * np.asarray(c.estimator.coef_).ravel()
-                for c in estimator.calibrated_classifiers_], axis=0))
-        else:  # a label that was constant in training has nothing to explain
-            weights.append(None)
-    return weights
-
-
 def _top_terms(model, sentence, row, k, n):
-    weights = model.weights[k]
-    if weights is None:
-        return []
+    weights = model.compact.explain[k]
     credit = defaultdict(float)
     words = normalise_text(sentence).split()
     offset = 0
-    for name, _ in model.pipeline.named_steps["features"].transformer_list:
-        names = model.feature_names[name]
+    for name, names in model.compact.blocks():
         size = len(names)
         block = row[:, offset:offset + size]
         for j, value in zip(block.indices, block.data):

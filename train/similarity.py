@@ -4,6 +4,7 @@ The measure is deliberately surface-level: it catches a sentence written again w
 name or number swapped, which is what inflates a corpus without teaching anything.
 """
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
@@ -23,7 +24,11 @@ def char_ngram_vectors(texts, fit_texts=None):
     """
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 5), dtype=np.float64,
                                  preprocessor=_normalise)
-    vectorizer.fit(list(texts) + list(fit_texts or ()))
+    texts = list(texts)
+    try:
+        vectorizer.fit(texts + list(fit_texts or ()))
+    except ValueError:   # no text has three characters: nothing to compare, all zero
+        return sp.csr_matrix((len(texts), 0))
     return normalize(vectorizer.transform(texts))
 
 

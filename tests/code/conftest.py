@@ -7,7 +7,7 @@ def app(tiny):
     """A fresh service app around the tiny model, with small limits to test them."""
     from service import create_app
     from train.artifacts import LoadedModel
-    model = LoadedModel(pipeline=tiny.pipeline, label_ids=tiny.labels,
+    model = LoadedModel.from_pipeline(tiny.pipeline, label_ids=tiny.labels,
                         thresholds={label: 0.3 for label in tiny.labels},
                         manifest={"version": "tiny-1", "created": "2026-11-28T00:00:00+00:00",
                                   "labels": tiny.labels,

@@ -1,8 +1,10 @@
 """Versioned artifacts: atomic writes, and a loader that refuses anything untrustworthy."""
+import hashlib
 import json
 
 import numpy as np
 import pytest
+import skops.io
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -31,7 +33,7 @@ def test_round_trip_gives_the_same_scores(saved, tiny):
     model = load_model(root=root)
     assert model.version == "v1" and model.label_ids == LABELS
     scores = [[r["scores"][label] for label in LABELS] for r in predict(model, tiny.texts)]
-    assert np.allclose(scores, pipeline.predict_proba(tiny.texts))
+    assert np.allclose(scores, pipeline.predict_proba(tiny.texts), rtol=0, atol=1e-12)
 
 
 def test_manifest_records_hash_and_libraries(saved):
@@ -63,12 +65,38 @@ def test_other_library_versions_are_refused(saved):
         load_model(root=root)
 
 
+def write_legacy_version(root, pipeline, version="v1"):
+    """A version as saved before serving.npz existed: only the skops file and manifest."""
+    directory = root / version
+    directory.mkdir(parents=True)
+    skops.io.dump(pipeline, directory / "model.skops")
+    digest = hashlib.sha256((directory / "model.skops").read_bytes()).hexdigest()
+    (directory / "manifest.json").write_text(json.dumps(dict(
+        manifest(version), model_file="model.skops", model_sha256=digest,
+        libraries=artifacts.library_versions())))
+
+
 def test_untrusted_types_are_refused(tmp_path):
     # A perfectly valid file whose hash matches, holding a type outside the trusted list.
-    pipeline = Pipeline([("features", FunctionTransformer(json.dumps)), ("classify", None)])
-    save_version(pipeline, manifest(), tmp_path)
+    write_legacy_version(tmp_path, Pipeline([("features", FunctionTransformer(json.dumps)),
+                                             ("classify", None)]))
     with pytest.raises(ModelLoadError, match="untrusted types"):
         load_model("v1", root=tmp_path)
+
+
+def test_a_version_without_serving_file_is_compiled_from_its_pipeline(tmp_path, tiny):
+    write_legacy_version(tmp_path, tiny.pipeline)
+    scores = [[r["scores"][label] for label in LABELS]
+              for r in predict(load_model("v1", root=tmp_path), tiny.texts)]
+    assert np.allclose(scores, tiny.pipeline.predict_proba(tiny.texts), rtol=0, atol=1e-12)
+
+
+def test_a_tampered_serving_file_is_refused(saved):
+    root, _ = saved
+    path = root / "v1" / artifacts.SERVING_FILE
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ModelLoadError, match="serving.npz does not match the SHA-256"):
+        load_model(root=root)
 
 
 def test_missing_model_and_missing_version(tmp_path):

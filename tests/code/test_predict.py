@@ -7,7 +7,7 @@ from train.predict import predict
 
 @pytest.fixture
 def model(tiny):
-    return LoadedModel(pipeline=tiny.pipeline, label_ids=tiny.labels,
+    return LoadedModel.from_pipeline(tiny.pipeline, label_ids=tiny.labels,
                        thresholds={"accusation": 0.3, "self_defence": 0.3,
                                    "legal_appeal": 0.3, "negotiation": 0.99},
                        manifest={"version": "t"})

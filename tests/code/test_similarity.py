@@ -32,3 +32,9 @@ def test_chunking_gives_the_same_pairs():
 def test_max_similarity_to_references():
     sims = max_similarity_to([SWAPPED, OTHER], [BASE])
     assert sims[0] >= 0.8 and sims[1] < 0.5
+
+
+def test_texts_too_short_for_any_ngram_have_no_neighbours():
+    # found by the API fuzzer: one-character examples made the vectoriser fail
+    assert near_duplicate_pairs(["ß", "a", "ab"]) == []
+    assert max_similarity_to(["x"], ["y", "zz"]).tolist() == [0.0]
