@@ -56,9 +56,15 @@ validate: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# In-process prediction speed on one core; prints and writes bench/inprocess.json.
+# Speed and memory, in-process and over HTTP against the real server, and training time
+# at 1x/4x/16x the corpus; prints one JSON summary and writes bench/results.json
+# (about 8 minutes; BENCH_ARGS=--no-training skips the training part).
 bench: $(ACTIVE)
-	$(BIN)/python bench/inprocess.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# 64 concurrent clients against the real server for 60 s; fails on any error.
+load: $(ACTIVE)
+	$(BIN)/python bench/load.py 60
 
 # Fuzzing: schemathesis from /openapi.json (1,000+ generated cases) and the hypothesis
 # property tests, long and random (make test runs a short, repeatable sample of both).

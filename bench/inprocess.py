@@ -1,58 +1,53 @@
-"""In-process throughput of the prediction function on one core.
-
-Usage: python bench/inprocess.py [--n 10000] [--out FILE]
-Prints one JSON object (and writes it to --out): sentences per second for ``predict``
-without and with explanations, on sentences drawn from the corpus, with every native
-thread pool limited to one thread.
-"""
-import argparse
-import json
+"""In-process speed of the prediction function on one core, with and without sentence
+segmentation, and the latency of one sentence."""
 import random
-import sys
+import statistics
 import time
-from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from train.artifacts import load_model  # noqa: E402
-from train.corpus import load_corpus  # noqa: E402
-from train.predict import predict  # noqa: E402
+from service.classify import classify_texts
+from train.predict import predict
 
 
-def throughput(model, sentences, batch, **options):
-    """Sentences per second over ``sentences`` in batches of ``batch`` (best of 3 runs)."""
+def _best_rate(run, items, repeats=3):
+    """Items per second of ``run()`` over ``items`` items (best of ``repeats``)."""
     best = 0.0
-    for _ in range(3):
+    for _ in range(repeats):
         started = time.perf_counter()
-        for i in range(0, len(sentences), batch):
-            predict(model, sentences[i:i + batch], **options)
-        best = max(best, len(sentences) / (time.perf_counter() - started))
+        run()
+        best = max(best, items / (time.perf_counter() - started))
     return round(best)
 
 
-def main():
-    """Run the benchmark and print its JSON summary."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10000)
-    parser.add_argument("--out", default="bench/inprocess.json")
-    args = parser.parse_args()
-    model = load_model()
-    texts = [e.text for e in load_corpus()]
-    sentences = random.Random(0).choices(texts, k=args.n)
+def inprocess_figures(model, sentences):
+    """Sentences/s for ``predict`` in batches of 1,000 and 100, with explanations, and for
+    ``classify_texts`` on documents of 10 sentences (segmentation included); the median
+    and p99 time of ``predict`` on one sentence. All on one core."""
+    docs = [" ".join(sentences[i:i + 10]) for i in range(0, len(sentences), 10)]
+    segmented = sum(len(r["sentences"]) for r in classify_texts(model, docs))
+
+    def batches(size, **options):
+        return lambda: [predict(model, sentences[i:i + size], **options)
+                        for i in range(0, len(sentences), size)]
+
     with threadpool_limits(limits=1):
-        result = {
-            "model_version": model.version, "sentences": args.n, "cores": 1,
-            "sentences_per_s_batch_1000": throughput(model, sentences, 1000),
-            "sentences_per_s_batch_100": throughput(model, sentences, 100),
-            "sentences_per_s_batch_1000_explain": throughput(model, sentences[:2000], 1000,
-                                                             explain=True),
+        figures = {
+            "sentences": len(sentences), "cores": 1,
+            "no_segmentation_batch_1000_per_s": _best_rate(batches(1000), len(sentences)),
+            "no_segmentation_batch_100_per_s": _best_rate(batches(100), len(sentences)),
+            "with_segmentation_docs_of_10_per_s": _best_rate(
+                lambda: [classify_texts(model, docs[i:i + 100])
+                         for i in range(0, len(docs), 100)], segmented),
+            "explain_batch_1000_per_s": _best_rate(
+                lambda: predict(model, sentences[:2000], explain=True), 2000, repeats=1),
         }
-    text = json.dumps(result, indent=1)
-    print(text)
-    Path(args.out).write_text(text + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
+        sample = random.Random(1).sample(sentences, 2000)
+        times = []
+        for sentence in sample:
+            started = time.perf_counter()
+            predict(model, [sentence])
+            times.append(time.perf_counter() - started)
+    figures["one_sentence_predict_p50_ms"] = round(statistics.median(times) * 1000, 3)
+    figures["one_sentence_predict_p99_ms"] = round(sorted(times)[int(len(times) * .99)] * 1000, 3)
+    return figures

@@ -3,12 +3,10 @@ tiny model trained in a second on ten sentences (in memory or saved as versions)
 import json
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
+from tiny_model import LABELS, TEXTS, fit_tiny
 
-from train.candidates import build_candidates
 from train.labelset import load_labelset
-
 
 
 @pytest.fixture
@@ -28,21 +26,8 @@ def write_jsonl(tmp_path):
     return write
 
 
-LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
-TEXTS = [
-    "Their artillery shelled the market again.", "They shelled the school and the clinic.",
-    "We struck back to protect our villages.", "Our forces will respond to protect civilians.",
-    "This breaches international law and the Charter.", "It violates international law.",
-    "We are ready for talks without preconditions.", "We call for talks and a ceasefire.",
-    "The ministers met on Friday.", "The weather was mild on Friday.",
-]
-Y = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0],
-              [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]])
-
-
 def _tiny():
-    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
-    return SimpleNamespace(pipeline=pipeline, texts=TEXTS, labels=LABELS)
+    return SimpleNamespace(pipeline=fit_tiny(), texts=TEXTS, labels=LABELS)
 
 
 @pytest.fixture

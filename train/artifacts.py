@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from importlib.metadata import version as installed_version
+
 import numpy
-import scipy
-import sklearn
-import skops
-import skops.io
-from skops.io.exceptions import UntrustedTypesFoundException
 
 from .compact import CompactModel, compile_pipeline
 
@@ -34,7 +31,8 @@ TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "train.charngrams.CharNgramCounter",
-    "train.features.normalise_text",
+    "train.features.normalise_text",     # where models saved before 2026-11-28 find it
+    "train.normalise.normalise_text",
 ]
 
 
@@ -44,8 +42,10 @@ class ModelLoadError(Exception):
 
 def library_versions():
     """The versions that must match between training and loading."""
-    return {"scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "skops": skops.__version__}
+    # read from package metadata: importing scikit-learn and skops would cost the service
+    # about three seconds of start-up it does not otherwise need
+    return {name: installed_version(name) for name in ("scikit-learn", "numpy", "scipy",
+                                                        "skops")}
 
 
 @dataclass
@@ -80,6 +80,7 @@ def _sha256(path):
 def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     """Write a complete version directory under a temporary name, then rename it into
     place, so a crash never leaves a half-written version under a real name."""
+    import skops.io   # training-side only; see library_versions
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     version = manifest["version"]
@@ -203,6 +204,8 @@ def load_model(version=None, root=DEFAULT_ROOT):
                                  f"{exc}") from exc
         return LoadedModel(compact, labels, thresholds, manifest)
     # A version saved before serving.npz existed: load the pipeline and compile it.
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
     try:
         # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
         # own safe defaults; one pass over the file does both the check and the load.

@@ -13,75 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _segments(docs):
-    """Concatenate every word of every doc padded with spaces (as char_wb pads words)."""
-    words_per_doc, pieces = [], []
-    for doc in docs:
-        words = doc.split()
-        words_per_doc.append(len(words))
-        pieces.extend(f" {w} " for w in words)
-    lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
-    text = "".join(pieces)
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-    segment = np.repeat(np.arange(len(pieces)), lengths)
-    doc_of_segment = np.repeat(np.arange(len(words_per_doc)), words_per_doc)
-    return text, codes, segment, doc_of_segment
-
-
-def _ngram_hashes(docs, ngram_range):
-    """(doc index, hash, start, n) of every within-word n-gram in ``ngram_range``."""
-    text, codes, segment, doc_of_segment = _segments(docs)
-    out = []
-    rolling = codes.copy()
-    low, high = ngram_range
-    with np.errstate(over="ignore"):
-        for n in range(1, high + 1):
-            if n > 1:
-                rolling = rolling[:-1] * _MULTIPLIER + codes[n - 1:]
-            if n < low or len(rolling) == 0:
-                continue
-            starts = np.flatnonzero(segment[:len(rolling)] == segment[n - 1:n - 1 + len(rolling)])
-            hashes = rolling[starts] ^ np.uint64(n)
-            out.append((doc_of_segment[segment[starts]], hashes, starts,
-                        np.full(len(starts), n)))
-    if not out:
-        empty = np.zeros(0, dtype=np.int64)
-        return text, empty, empty.astype(np.uint64), empty, empty
-    docs_idx, hashes, starts, ns = (np.concatenate(parts) for parts in zip(*out))
-    return text, docs_idx, hashes, starts, ns
-
-
-def _slot_table(vocabulary):
-    """A direct-address table: slot (low hash bits) -> column, -2 where keys collide.
-
-    Sized at 16 slots per key, so only about 3% of keys share a slot; those fall back to
-    binary search. A gather from this table is several times faster than searching the
-    sorted vocabulary for every n-gram.
-    """
-    size = 1 << max(4, int(np.ceil(np.log2(max(len(vocabulary), 1) * 16))))
-    slot = (vocabulary & np.uint64(size - 1)).astype(np.int64)
-    table = np.full(size, -1, dtype=np.int64)
-    table[slot] = np.arange(len(vocabulary))
-    taken, counts = np.unique(slot, return_counts=True)
-    table[taken[counts > 1]] = -2
-    return table
-
-
-def _lookup(vocabulary, table, hashes):
-    """Column of each hash in the sorted ``vocabulary`` and whether it is there at all."""
-    if len(vocabulary) == 0:
-        return np.zeros(len(hashes), dtype=np.int64), np.zeros(len(hashes), dtype=bool)
-    column = table[(hashes & np.uint64(len(table) - 1)).astype(np.int64)]
-    shared = column == -2
-    if shared.any():
-        column[shared] = np.searchsorted(vocabulary, hashes[shared])
-    column = np.clip(column, 0, len(vocabulary) - 1)
-    found = (vocabulary[column] == hashes)
-    return column, found
-
+from .ngramhash import lookup, ngram_hashes, slot_table
 
 class CharNgramCounter(TransformerMixin, BaseEstimator):
     """Counts of character n-grams within word boundaries, over a fitted vocabulary.
@@ -131,7 +63,7 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
             raise ValueError(f"ngram_range must be (low, high) with 1 <= low <= high, "
                              f"got {self.ngram_range}")
         docs = self._docs(X, reset=True)
-        text, doc_idx, hashes, starts, ns = _ngram_hashes(docs, self.ngram_range)
+        text, doc_idx, hashes, starts, ns = ngram_hashes(docs, self.ngram_range)
         pairs = np.unique(np.stack([hashes, doc_idx.astype(np.uint64)]), axis=1)
         unique_hashes, df = np.unique(pairs[0], return_counts=True)
         keep = unique_hashes[df >= self.min_df]
@@ -139,7 +71,7 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
         for h, s, n in zip(hashes.tolist(), starts.tolist(), ns.tolist()):
             first.setdefault(h, (s, n))
         self.vocabulary_hashes_ = keep
-        self.slots_ = _slot_table(keep)
+        self.slots_ = slot_table(keep)
         self.feature_names_ = np.array([text[first[h][0]:first[h][0] + first[h][1]]
                                         for h in keep.tolist()], dtype=object)
         return self
@@ -148,8 +80,8 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
         """Sparse n-gram counts, one row per text."""
         check_is_fitted(self, "vocabulary_hashes_")
         docs = self._docs(X, reset=False)
-        _, doc_idx, hashes, _, _ = _ngram_hashes(docs, self.ngram_range)
-        column, found = _lookup(self.vocabulary_hashes_, self.slots_, hashes)
+        _, doc_idx, hashes, _, _ = ngram_hashes(docs, self.ngram_range)
+        column, found = lookup(self.vocabulary_hashes_, self.slots_, hashes)
         counts = sp.coo_matrix((np.ones(found.sum()), (doc_idx[found], column[found])),
                                shape=(len(docs), len(self.vocabulary_hashes_)))
         return counts.tocsr()

@@ -11,13 +11,14 @@ Saved as ``serving.npz`` (no pickled objects: strings are stored as UTF-8 bytes)
 in the manifest like the model file.
 """
 import re
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from .charngrams import _lookup, _ngram_hashes, _slot_table
-from .features import normalise_text
+from .ngramhash import MULTIPLIER, lookup, ngram_hashes, slot_table
+from .normalise import normalise_text
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")   # TfidfVectorizer's default token_pattern
 _SEP = "\n"                             # never inside a token or a within-word n-gram
@@ -30,6 +31,30 @@ def _pack(strings):
 def _unpack(buffer):
     text = buffer.tobytes().decode("utf-8")
     return text.split(_SEP) if text else []
+
+
+def _word_ngram_keys(terms):
+    """For word n-gram terms: the unigram -> column map, and each term's key (a rolling
+    hash of its words' columns, as ``_word_entries`` computes it) sorted, with the
+    column of each key. Every word of a kept n-gram is itself kept (an n-gram in
+    ``min_df`` documents puts each of its words there too), so a key always exists."""
+    unigrams = {term: column for column, term in enumerate(terms) if " " not in term}
+    multiplier, mask = int(MULTIPLIER), (1 << 64) - 1
+    keys = []
+    for term in terms:
+        words = term.split(" ")
+        missing = [word for word in words if word not in unigrams]
+        if missing:
+            raise ValueError(f"word n-gram '{term}' has a word outside the vocabulary")
+        key = unigrams[words[0]] + 1
+        for word in words[1:]:   # uint64 arithmetic, as numpy does it
+            key = (key * multiplier + unigrams[word] + 1) & mask
+        keys.append(key ^ len(words))
+    keys = np.array(keys, dtype=np.uint64)
+    order = np.argsort(keys)
+    if len(np.unique(keys)) != len(keys):
+        raise ValueError("two word n-grams share a hash key")
+    return unigrams, keys[order], order
 
 
 def _linear_parts(estimator, n_features):
@@ -97,13 +122,21 @@ def compile_pipeline(pipeline):
     return arrays
 
 
-def _tfidf(counts, idf):
-    """Sublinear TF times IDF, rows scaled to unit length (TfidfTransformer's defaults)."""
-    counts.data = np.log(counts.data) + 1.0
-    counts = counts @ sp.diags(idf)
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+def _tfidf_entries(rows, cols, n_rows, idf):
+    """Sparse (row, column, value) entries of sublinear TF-IDF rows scaled to unit length
+    (TfidfTransformer's defaults) from one (row, column) pair per occurrence.
+
+    Plain numpy: scipy.sparse's per-call checks cost more than the arithmetic on the
+    short inputs a service sees.
+    """
+    keys = np.sort(rows * len(idf) + cols)   # sort + run lengths: np.unique is 3x slower
+    first = np.flatnonzero(np.concatenate((keys[:1] == keys[:1], keys[1:] != keys[:-1])))
+    counts = np.diff(np.append(first, len(keys)))
+    keys = keys[first]
+    rows, cols = keys // len(idf), keys % len(idf)
+    values = (np.log(counts) + 1.0) * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
+    return rows, cols, values / norms[rows]
 
 
 class CompactModel:
@@ -114,12 +147,14 @@ class CompactModel:
         self.word = None
         if "word_terms" in arrays:
             terms = _unpack(arrays["word_terms"])
-            self.word = ({t: i for i, t in enumerate(terms)}, np.asarray(arrays["word_idf"]),
-                         tuple(int(n) for n in arrays["word_ngrams"]), terms)
+            unigrams, keys, columns = _word_ngram_keys(terms)
+            self.word = (unigrams, np.asarray(arrays["word_idf"]),
+                         tuple(int(n) for n in arrays["word_ngrams"]), terms,
+                         keys, slot_table(keys), columns)
         self.char = None
         if "char_hashes" in arrays:
             hashes = np.asarray(arrays["char_hashes"])
-            self.char = (hashes, _slot_table(hashes), np.asarray(arrays["char_idf"]),
+            self.char = (hashes, slot_table(hashes), np.asarray(arrays["char_idf"]),
                          tuple(int(n) for n in arrays["char_ngrams"]),
                          _unpack(arrays["char_terms"]))
         self.weights = np.ascontiguousarray(arrays["weights"])
@@ -142,38 +177,54 @@ class CompactModel:
             out.append(("char", self.char[4]))
         return out
 
-    def _word_counts(self, docs):
-        vocabulary, _, (low, high), _ = self.word
+    def _word_entries(self, docs):
+        """Word n-grams found by hashing each run of known words' columns, all at once."""
+        unigrams, idf, (low, high), _, keys, slots, columns = self.word
+        tokens = [_TOKEN.findall(doc) for doc in docs]
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        flat = list(chain.from_iterable(tokens))
+        known = np.fromiter(map(unigrams.get, flat, repeat(-1)), dtype=np.int64,
+                            count=len(flat))
+        doc = np.repeat(np.arange(len(docs)), lengths)
         rows, cols = [], []
-        for i, doc in enumerate(docs):
-            tokens = _TOKEN.findall(doc)
-            for n in range(low, high + 1):
-                grams = tokens if n == 1 else [" ".join(tokens[j:j + n])
-                                               for j in range(len(tokens) - n + 1)]
-                for gram in grams:
-                    column = vocabulary.get(gram)
-                    if column is not None:
-                        rows.append(i)
-                        cols.append(column)
-        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                             shape=(len(docs), len(vocabulary)))
+        rolling, valid = (known + 1).astype(np.uint64), known >= 0
+        with np.errstate(over="ignore"):
+            for n in range(1, high + 1):
+                if n > 1:
+                    rolling = rolling[:-1] * MULTIPLIER + (known[n - 1:] + 1).astype(np.uint64)
+                    valid = valid[:-1] & (known[n - 1:] >= 0) & (doc[:1 - n] == doc[n - 1:])
+                if n < low:
+                    continue
+                start = np.flatnonzero(valid)
+                index, found = lookup(keys, slots, rolling[start] ^ np.uint64(n))
+                rows.append(doc[start[found]])
+                cols.append(columns[index[found]])
+        return _tfidf_entries(np.concatenate(rows), np.concatenate(cols), len(docs), idf)
 
-    def _char_counts(self, docs):
-        hashes, slots, _, ngram_range, _ = self.char
-        _, doc_idx, found_hashes, _, _ = _ngram_hashes(docs, ngram_range)
-        column, found = _lookup(hashes, slots, found_hashes)
-        return sp.csr_matrix((np.ones(found.sum()), (doc_idx[found], column[found])),
-                             shape=(len(docs), len(hashes)))
+    def _char_entries(self, docs):
+        hashes, slots, idf, ngram_range, _ = self.char
+        _, doc_idx, found_hashes, _, _ = ngram_hashes(docs, ngram_range)
+        column, found = lookup(hashes, slots, found_hashes)
+        return _tfidf_entries(doc_idx[found].astype(np.int64), column[found], len(docs), idf)
 
     def transform(self, sentences):
-        """The TF-IDF feature matrix (CSR) of ``sentences``."""
+        """The TF-IDF feature matrix (CSR, word block then character block)."""
         docs = [normalise_text(s) for s in sentences]
-        blocks = []
+        parts, offset = [], 0
         if self.word:
-            blocks.append(_tfidf(self._word_counts(docs), self.word[1]))
+            rows, cols, values = self._word_entries(docs)
+            parts.append((rows, cols, values))
+            offset = len(self.word[1])
         if self.char:
-            blocks.append(_tfidf(self._char_counts(docs), self.char[2]))
-        return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+            rows, cols, values = self._char_entries(docs)
+            parts.append((rows, cols + offset, values))
+            offset += len(self.char[2])
+        rows, cols, values = (np.concatenate(x) for x in zip(*parts))
+        # each block is sorted by (row, column) and the character block's columns come
+        # after the word block's, so a stable sort by row alone orders everything
+        order = np.argsort(rows, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(docs)))])
+        return sp.csr_matrix((values[order], cols[order], indptr), shape=(len(docs), offset))
 
     def predict_proba(self, matrix):
         """One probability per label and row, as the pipeline's ``predict_proba``."""

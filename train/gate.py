@@ -1,6 +1,10 @@
 """The quality gate: a retrained version replaces the active one only if it is not worse
 on the frozen test split, overall or for any one label."""
+import json
+from pathlib import Path
 
+#: The gate's decision, written next to each retrained version.
+GATE_FILE = "gate.json"
 #: How far macro-F1 may fall below the active version's and still be promoted.
 TOLERANCE = 0.01
 #: How far any one label's F1 may fall.
@@ -35,3 +39,11 @@ def gate(candidate, active, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
     if force:
         return True, "promoted by force, overriding: " + "; ".join(failures)
     return False, "kept as a candidate: " + "; ".join(failures)
+
+
+def read_gate(version, root):
+    """The gate decision recorded for ``version``, or None (e.g. built before gating)."""
+    try:
+        return json.loads((Path(root) / version / GATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from . import artifacts
-from .retrain import read_gate
+from .gate import read_gate
 
 
 def _test_figures(version, root):

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .features import normalise_text
+from .normalise import normalise_text
 from .labelset import NONE
 
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
@@ -30,9 +30,11 @@ def predict(model, sentences, explain=False, top_terms=5):
     matrix = model.compact.transform(sentences)
     probabilities = model.compact.predict_proba(matrix)
     results = []
-    for i in range(len(sentences)):
-        scores = {label: float(probabilities[i, k]) for k, label in enumerate(model.label_ids)}
-        labels = [label for label in model.label_ids if scores[label] >= model.thresholds[label]]
+    label_ids = model.label_ids
+    thresholds = [model.thresholds[label] for label in label_ids]
+    for i, row in enumerate(probabilities.tolist()):
+        scores = dict(zip(label_ids, row))
+        labels = [label for label, p, t in zip(label_ids, row, thresholds) if p >= t]
         result = {"labels": labels,
                   "label": max(labels, key=scores.get) if labels else NONE,
                   "scores": scores}

@@ -8,14 +8,11 @@ from pathlib import Path
 
 from . import artifacts
 from .corpus import load_corpus
-from .gate import MAX_LABEL_DROP, TOLERANCE, gate
+from .gate import GATE_FILE, MAX_LABEL_DROP, TOLERANCE, gate
 from .metrics import indicator, label_scores
 from .predict import predict
 from .split import load_split, partition
 from .training import train_model
-
-GATE_FILE = "gate.json"
-
 
 def test_figures(model, examples):
     """A model's macro-F1 and per-label F1 on ``examples``, over its own labels."""
@@ -72,15 +69,6 @@ def _usable(examples, labelset, log):
         log(f"skipping {len(examples) - len(kept)} stored example(s) with labels outside "
             "the current label set")
     return kept
-
-
-def read_gate(version, root=artifacts.DEFAULT_ROOT):
-    """The gate decision recorded for ``version``, or None (e.g. built before gating)."""
-    path = Path(root) / version / GATE_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _write_json(path, data):

@@ -5,8 +5,6 @@ name or number swapped, which is what inflates a corpus without teaching anythin
 """
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 #: Pairs at or above this cosine count as near-duplicates.
 NEAR_DUPLICATE_THRESHOLD = 0.8
@@ -22,6 +20,10 @@ def char_ngram_vectors(texts, fit_texts=None):
 
     ``fit_texts`` sets the vocabulary when two collections must share one space.
     """
+    # imported here so the service, which checks new examples with this, starts without
+    # loading scikit-learn
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import normalize
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 5), dtype=np.float64,
                                  preprocessor=_normalise)
     texts = list(texts)

@@ -5,12 +5,13 @@ import pytest
 from train.artifacts import LoadedModel
 from train.predict import predict
 
+
 @pytest.fixture
 def model(tiny):
     return LoadedModel.from_pipeline(tiny.pipeline, label_ids=tiny.labels,
-                       thresholds={"accusation": 0.3, "self_defence": 0.3,
-                                   "legal_appeal": 0.3, "negotiation": 0.99},
-                       manifest={"version": "t"})
+                                     thresholds={"accusation": 0.3, "self_defence": 0.3,
+                                                 "legal_appeal": 0.3, "negotiation": 0.99},
+                                     manifest={"version": "t"})
 
 
 def test_each_sentence_gets_labels_top_label_and_all_scores(model, tiny):
@@ -48,3 +49,11 @@ def test_same_input_same_output(model, tiny):
     a, b = predict(model, tiny.texts), predict(model, list(tiny.texts))
     assert np.allclose([list(r["scores"].values()) for r in a],
                        [list(r["scores"].values()) for r in b])
+
+
+@pytest.mark.parametrize("batch", [["!!!"], ["", "?"], ["x", "Their artillery shelled it."],
+                                   ["zzqx unknownword"]])
+def test_sentences_without_known_features_score_like_the_pipeline(model, tiny, batch):
+    # a batch with no known word or n-gram at all once crashed the serving form
+    scores = [[r["scores"][label] for label in tiny.labels] for r in predict(model, batch)]
+    assert np.allclose(scores, tiny.pipeline.predict_proba(batch), rtol=0, atol=1e-12)

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import LABELS, TEXTS, Y
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from tiny_model import LABELS, fit_tiny
 
 from service import create_app
 from train.artifacts import save_version, set_active
-from train.candidates import build_candidates
 from train.jobs import training_lock
 from train.store import ExampleStore
 
@@ -36,7 +35,7 @@ TOKEN = "fuzz-token"
 def _build_app():
     """The app on a saved tiny model, with the token, logging on and a scratch store."""
     scratch = Path(tempfile.mkdtemp(prefix="casus-fuzz-"))
-    pipeline = list(build_candidates().values())[0].fit(TEXTS, Y)
+    pipeline = fit_tiny()
     save_version(pipeline, {"version": "v1", "labels": LABELS,
                             "thresholds": {label: 0.3 for label in LABELS}}, scratch / "models")
     set_active("v1", scratch / "models")
