@@ -1,14 +1,16 @@
-"""A small HTTP load generator (asyncio, one connection per request as gunicorn's sync
-workers close each one) and a helper that runs the real server as `make serve` does.
+"""A small HTTP load generator (one thread per client, one connection per request as
+gunicorn's sync workers close each one) and a helper that runs the real server as
+`make serve` does.
 
 Used by ``bench/run.py`` (make bench) and ``bench/load.py`` (make load).
 """
-import asyncio
+import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -33,20 +35,22 @@ def request_bytes(port, path, body):
     return head.encode() + payload
 
 
-async def _client(port, payloads, deadline, latencies, errors, counter):
+def _client(port, payloads, deadline, latencies, errors, counter):
+    """One client: a blocking socket per request, until ``deadline``."""
     while time.perf_counter() < deadline:
-        payload = payloads[counter[0] % len(payloads)]
-        counter[0] += 1
+        payload = payloads[next(counter) % len(payloads)]
         started = time.perf_counter()
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(payload)
-            response = await reader.read()          # until the server closes
-            writer.close()
-            status = int(response[9:12]) if response.startswith(b"HTTP/") else 0
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+                connection.sendall(payload)
+                chunks = []
+                while chunk := connection.recv(1 << 16):   # until the server closes
+                    chunks.append(chunk)
         except OSError as exc:
             errors.append(repr(exc))
             continue
+        response = b"".join(chunks)
+        status = int(response[9:12]) if response.startswith(b"HTTP/") else 0
         if status != 200:
             errors.append(f"HTTP {status}")
         else:
@@ -64,16 +68,20 @@ def percentile(values, q):
 def run_load(port, payloads, concurrency, seconds, warmup=1.0):
     """Send ``payloads`` (request bytes, round robin) from ``concurrency`` clients for
     ``seconds``; returns requests/s, latency percentiles (ms) and errors."""
-    async def main(duration, latencies, errors):
-        deadline = time.perf_counter() + duration
-        counter = [0]
-        await asyncio.gather(*(_client(port, payloads, deadline, latencies, errors, counter)
-                               for _ in range(concurrency)))
+    def clients(duration, latencies, errors):
+        deadline, counter = time.perf_counter() + duration, itertools.count()
+        threads = [threading.Thread(target=_client, args=(port, payloads, deadline,
+                                                          latencies, errors, counter))
+                   for _ in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
-    asyncio.run(main(warmup, [], []))
+    clients(warmup, [], [])
     latencies, errors = [], []
     started = time.perf_counter()
-    asyncio.run(main(seconds, latencies, errors))
+    clients(seconds, latencies, errors)
     elapsed = time.perf_counter() - started
     return {"concurrency": concurrency, "seconds": round(elapsed, 1),
             "requests": len(latencies), "errors": len(errors),

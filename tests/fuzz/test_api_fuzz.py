@@ -55,7 +55,8 @@ def training_is_busy():
     with training_lock(ExampleStore(APP.config["DATA_DIR"])):
         yield
     total = sum(CASES.values())
-    print(f"\nschemathesis: {total} generated cases over {len(CASES)} operations, "
+    print(f"\nschemathesis: {total} generated cases over {len(CASES)} method/path pairs "
+          f"(documented operations and the methods they must refuse), "
           f"no 5xx, every response matching the spec: " +
           ", ".join(f"{name} {n}" for name, n in sorted(CASES.items())))
     assert total >= MIN_CASES, f"only {total} cases; at least {MIN_CASES} wanted"
