@@ -30,6 +30,8 @@ evaluate: $(ACTIVE)
 	$(BIN)/python -m train evaluate
 
 test: $(STAMP) $(ACTIVE)
+	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing, so the browser test" \
+		"will be SKIPPED (apt-get install chromium; .ci/run does it)"
 	$(BIN)/python -m pytest
 
 # Quick local loop: everything but the tests marked slow.

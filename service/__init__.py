@@ -26,6 +26,7 @@ from .admin import admin_bp
 from .api import bp
 from .errors import register_error_handlers
 from .holder import ModelHolder
+from .page import page_bp
 
 VERSION_HEADER = "X-Casus-Model-Version"
 
@@ -76,5 +77,6 @@ def create_app(test_config=None, model=None):
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(page_bp)
     register_error_handlers(app)
     return app

@@ -74,6 +74,10 @@ def openapi_spec(label_ids):
                             "properties": {"id": {"enum": list(label_ids)},
                                            "definition": {"type": "string"}}}}}}}}},
                 "503": _error("No model loaded")}}},
+            "/": {"get": {"summary": "The analyst page: paste a statement, see each "
+                                     "sentence's labels (HTML)", "responses": {
+                "200": {"description": "HTML page",
+                        "content": {"text/html": {"schema": {"type": "string"}}}}}}},
             "/docs": {"get": {"summary": "A readable API reference (HTML)", "responses": {
                 "200": {"description": "HTML page",
                         "content": {"text/html": {"schema": {"type": "string"}}}}}}},

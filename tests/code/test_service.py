@@ -99,3 +99,21 @@ def test_without_a_model_the_app_runs_but_is_not_ready(tmp_path):
     response = client.post("/classify", json={"text": "Hello there."})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "model_unavailable"
+
+
+def test_the_analyst_page_is_served_with_its_assets(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert 'id="text"' in html and 'id="classify"' in html
+    assert 'data-write-access="false"' in html
+    for asset in ("/static/casus.js", "/static/casus.css"):
+        assert asset in html
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.data) > 1000
+        response.close()
+
+
+def test_the_page_offers_corrections_only_with_write_access(app):
+    app.config["ADMIN_TOKEN"] = "x" * 20
+    assert 'data-write-access="true"' in app.test_client().get("/").get_data(as_text=True)

@@ -1,0 +1,285 @@
+// casus analyst page: classify a pasted statement and show each sentence's labels.
+// Plain JavaScript, no build step. The labels come from the served model (GET /labels),
+// never from this file.
+"use strict";
+
+const EXAMPLES = [
+  {
+    title: "Foreign minister, after strikes",
+    text: "Last night their drones struck a water station and two schools in the north. " +
+      "Our air defence units responded only to protect the people of those towns, as any " +
+      "state would. We remind the Council that Article 51 of the Charter leaves no doubt " +
+      "on this point.\n\nWe remain ready to meet in Geneva next week if the shelling stops.",
+  },
+  {
+    title: "UN envoy briefing",
+    text: "The Special Envoy told the Security Council that both delegations had agreed to " +
+      "resume technical talks on the prisoner exchange. She urged the parties to respect " +
+      "their obligations under international humanitarian law. The next round is expected " +
+      "to open in Muscat on the 14th.",
+  },
+  {
+    title: "Wire report",
+    text: "Officials in the capital accused rebel commanders of using the hospital as a " +
+      "shield, a charge the rebels denied. A spokesman for the armed forces said the " +
+      "operation was a measured answer to weeks of rocket fire. Markets were closed on " +
+      "Friday for the national holiday.",
+  },
+];
+
+const state = { labels: [], definitions: {}, result: null, text: "" };
+const $ = (id) => document.getElementById(id);
+const writeAccess = document.body.dataset.writeAccess === "true";
+const maxChars = Number(document.body.dataset.maxChars);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function labelClass(label) {
+  const index = state.labels.indexOf(label);
+  return index < 0 ? "lbl-none" : `lbl-${index % 8}`;
+}
+
+function readable(label) {
+  return label.replace(/_/g, " ");
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function loadLabels() {
+  try {
+    const response = await fetch("/labels");
+    if (!response.ok) throw new Error((await response.json()).error.message);
+    const body = await response.json();
+    state.labels = body.labels.map((l) => l.id);
+    state.definitions = Object.fromEntries(body.labels.map((l) => [l.id, l.definition]));
+    const legend = $("legend");
+    legend.replaceChildren();
+    for (const label of state.labels) {
+      legend.append(el("dt", {}, el("span", { class: `chip ${labelClass(label)}`,
+                                               text: readable(label) })),
+                    el("dd", { text: state.definitions[label] || "" }));
+    }
+    const ready = await fetch("/ready").then((r) => r.json()).catch(() => ({}));
+    $("model-line").textContent = ready.model ? `Model: ${ready.model}` : "Model: none loaded";
+  } catch (error) {
+    $("model-line").textContent = "Model: unavailable";
+    showError("The casus service is not answering, so the labels could not be loaded. " +
+              "Check that it is running (make serve) and reload the page.");
+  }
+}
+
+function explainError(status, body) {
+  const message = body && body.error ? body.error.message : "";
+  if (status === 413) return "This text is too long to send in one go. Split it into parts.";
+  if (status === 422 && body.error.code === "text_too_long")
+    return `This text is too long: at most ${maxChars.toLocaleString()} characters ` +
+           "at a time. Split it into parts.";
+  if (status === 503) return "The service has no model loaded yet. Try again in a minute.";
+  if (status >= 500) return "The service failed to read this text. Please try again.";
+  return message || `The service refused the text (HTTP ${status}).`;
+}
+
+async function classify() {
+  const text = $("text").value;
+  showError("");
+  if (!text.trim()) {
+    showError("Paste or type a statement first.");
+    $("text").focus();
+    return;
+  }
+  if (text.length > maxChars) {
+    showError(`This text is too long: it has ${text.length.toLocaleString()} characters ` +
+              `and at most ${maxChars.toLocaleString()} can be read at a time. ` +
+              "Split it into parts.");
+    return;
+  }
+  $("busy").hidden = false;
+  $("classify").disabled = true;
+  try {
+    let response;
+    try {
+      response = await fetch("/classify", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, explain: true }),
+      });
+    } catch (error) {
+      showError("The casus service is not reachable. Check that it is running and try again.");
+      return;
+    }
+    const body = await response.json().catch(() => null);
+    if (!response.ok || !body) {
+      showError(explainError(response.status, body));
+      return;
+    }
+    state.text = text;
+    state.result = body.results[0];
+    if (body.model && body.model.labels) state.labels = body.model.labels;
+    render();
+  } finally {
+    $("busy").hidden = true;
+    $("classify").disabled = false;
+  }
+}
+
+function render() {
+  const { sentences, summary } = state.result;
+  const output = $("output");
+  output.replaceChildren();
+  let position = 0;
+  sentences.forEach((sentence, index) => {
+    if (sentence.start > position) output.append(state.text.slice(position, sentence.start));
+    const labelled = sentence.labels.length > 0;
+    const span = el("span", {
+      class: "sentence " + (labelled ? sentence.labels.map(labelClass).join(" ") : "plain"),
+      tabindex: "0", "data-index": String(index),
+      "aria-label": `Sentence ${index + 1}: ` +
+        (labelled ? sentence.labels.map(readable).join(", ") : "no label"),
+    }, state.text.slice(sentence.start, sentence.end));
+    if (labelled) {
+      span.dataset.labels = sentence.labels.join(" ");
+      span.style.setProperty("--stripes", stripes(sentence.labels));
+      const chips = el("span", { class: "chips", "aria-hidden": "true" });
+      for (const label of sentence.labels)
+        chips.append(el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }));
+      span.append(chips);
+    }
+    span.addEventListener("mouseenter", () => showDetail(index));
+    span.addEventListener("focus", () => showDetail(index));
+    output.append(span);
+    position = sentence.end;
+  });
+  if (position < state.text.length) output.append(state.text.slice(position));
+  renderSummary(summary, sentences.length);
+  $("result").hidden = false;
+  $("detail").replaceChildren(el("p", { class: "muted",
+    text: "Hover over a sentence, tap it, or move to it with Tab, to see its scores and " +
+          "the words that drove each label." }));
+}
+
+function stripes(labels) {
+  // a sentence with several labels shows each label's colour as a band
+  const colours = labels.map((l) => `var(--${labelClass(l)})`);
+  if (colours.length === 1) return colours[0];
+  const step = 100 / colours.length;
+  return "linear-gradient(180deg, " + colours.map((c, i) =>
+    `${c} ${i * step}% ${(i + 1) * step}%`).join(", ") + ")";
+}
+
+function renderSummary(summary, total) {
+  const box = $("summary");
+  box.replaceChildren();
+  const bar = el("div", { class: "bar", role: "img",
+    "aria-label": Object.entries(summary).map(([k, v]) => `${readable(k)}: ${v}`).join(", ") });
+  const counts = el("ul", { class: "counts" });
+  const names = [...state.labels, "none"];
+  const sum = names.reduce((acc, name) => acc + (summary[name] || 0), 0) || 1;
+  for (const name of names) {
+    const count = summary[name] || 0;
+    if (count) bar.append(el("span", { class: `segment ${labelClass(name)}`,
+                                       style: `width:${(100 * count) / sum}%` }));
+    counts.append(el("li", { "data-label": name },
+      el("span", { class: `chip ${labelClass(name)}`, text: readable(name) }),
+      el("span", { class: "count", text: ` ${count}` })));
+  }
+  box.append(el("p", { text: `${total} sentence${total === 1 ? "" : "s"}; ` +
+                              "a sentence can carry several labels." }), bar, counts);
+}
+
+function showDetail(index) {
+  const sentence = state.result.sentences[index];
+  const detail = $("detail");
+  detail.replaceChildren(el("p", { class: "quote", text: `“${sentence.text}”` }));
+  const table = el("div", { class: "scores" });
+  for (const label of state.labels) {
+    const score = sentence.scores[label];
+    const assigned = sentence.labels.includes(label);
+    const terms = (sentence.explanation && sentence.explanation[label]) || [];
+    table.append(el("div", { class: "score-row" + (assigned ? " assigned" : "") },
+      el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }),
+      el("span", { class: "track" }, el("span", { class: `fill ${labelClass(label)}`,
+                                                  style: `width:${Math.round(score * 100)}%` })),
+      el("span", { class: "value", text: score.toFixed(2) }),
+      el("span", { class: "terms", text: assigned
+        ? (terms.length ? "driven by: " + terms.map((t) => t[0]).join(", ") : "")
+        : "not assigned" })));
+  }
+  detail.append(table);
+  if (writeAccess) detail.append(correctionForm(sentence));
+}
+
+function correctionForm(sentence) {
+  const form = el("form", { class: "correct" });
+  const boxes = state.labels.map((label) => {
+    const input = el("input", { type: "checkbox", value: label });
+    input.checked = sentence.labels.includes(label);
+    return el("label", {}, input, ` ${readable(label)}`);
+  });
+  const message = el("span", { class: "correct-message", role: "status" });
+  form.append(el("fieldset", {}, el("legend", { text: "Correct this sentence" }), ...boxes,
+                 el("p", { class: "muted", text: "Leave every box empty for no label." }),
+                 el("button", { type: "submit", text: "Send correction" }), message));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const labels = [...form.querySelectorAll("input:checked")].map((i) => i.value);
+    message.textContent = await sendCorrection(sentence.text, labels);
+  });
+  return form;
+}
+
+async function sendCorrection(text, labels) {
+  let token = sessionStorage.getItem("casus-token");
+  if (!token) {
+    token = window.prompt("Admin token for corrections (kept only for this browser tab):");
+    if (!token) return "Not sent: a token is needed.";
+    sessionStorage.setItem("casus-token", token);
+  }
+  try {
+    const response = await fetch("/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text, labels }),
+    });
+    const body = await response.json().catch(() => null);
+    if (response.status === 401) {
+      sessionStorage.removeItem("casus-token");
+      return "Not sent: the token was not accepted. Try again.";
+    }
+    if (response.ok) return "Thank you: the correction is stored for the next training.";
+    const reason = body && body.error && body.error.rejections && body.error.rejections[0];
+    return "Not stored: " + (reason ? reason.reason : explainError(response.status, body));
+  } catch (error) {
+    return "Not sent: the service is not reachable.";
+  }
+}
+
+function setUp() {
+  const examples = $("examples");
+  EXAMPLES.forEach((example) => {
+    examples.append(el("button", { type: "button", class: "example", text: example.title,
+      onclick: () => { $("text").value = example.text; classify(); } }));
+  });
+  $("classify").addEventListener("click", classify);
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      classify();
+    }
+  });
+  loadLabels();
+}
+
+setUp();

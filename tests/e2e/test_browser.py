@@ -1,0 +1,127 @@
+"""The analyst page in a real browser: Debian's Chromium driven by Playwright against the
+real server. Skipped, with the reason in the summary, where Chromium is not installed
+(`.ci/run` installs it)."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from live_server import ROOT, call, gunicorn
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "test-artifacts"
+TOKEN = "browser-test-token"
+STATEMENT = ("Last night their artillery shelled the market in the old town. "
+             "Our forces answered only to protect the civilians living there. "
+             "This attack violates the Geneva Conventions and Security Council resolutions.\n\n"
+             "We remain ready to resume talks in Geneva next week. "
+             "The delegation arrived on Tuesday.")
+#: Flags for a headless Chromium on a machine with no network beyond loopback.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="browser test NOT RUN: /usr/bin/chromium is missing (apt-get install chromium)")]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    env = {"CASUS_ADMIN_TOKEN": TOKEN,
+           "CASUS_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    with gunicorn(env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("#legend dt", state="attached")   # labels loaded from the model
+    yield page
+    context.close()
+
+
+def test_a_statement_is_classified_and_shown_sentence_by_sentence(page, server):
+    status, api, _ = call(server + "/classify", {"text": STATEMENT})
+    assert status == 200
+    expected = api["results"][0]
+    page.fill("#text", STATEMENT)
+    page.press("#text", "Control+Enter")            # the keyboard path
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    sentences = page.locator("#output .sentence")
+    assert sentences.count() == len(expected["sentences"]) == 5
+    shown = [sentences.nth(i).get_attribute("data-labels") for i in range(sentences.count())]
+    assert shown == [" ".join(s["labels"]) or None for s in expected["sentences"]]
+    assert shown[0] and "accusation" in shown[0]                 # highlighted
+    assert shown[-1] is None                                      # plain
+    assert "plain" in sentences.nth(4).get_attribute("class")
+    # the text reads as written: every sentence's own text, in order
+    texts = [sentences.nth(i).evaluate("e => e.firstChild.textContent")
+             for i in range(sentences.count())]
+    assert texts == [s["text"] for s in expected["sentences"]]
+    # chips name the labels, so the page reads without colour
+    assert sentences.nth(0).locator(".chip").first.inner_text() == "accusation"
+    # the summary gives the API's counts
+    for label, count in expected["summary"].items():
+        item = page.locator(f'#summary li[data-label="{label}"] .count')
+        assert item.inner_text().strip() == str(count)
+    # hover: four scores as bars and the words behind each assigned label
+    sentences.nth(0).hover()
+    rows = page.locator("#detail .score-row")
+    assert rows.count() == len(api["model"]["labels"]) == 4
+    assert "driven by:" in page.locator("#detail .score-row.assigned .terms").first.inner_text()
+    # keyboard focus shows the same detail for another sentence
+    sentences.nth(3).focus()
+    assert "resume talks" in page.locator("#detail .quote").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "analyst-page.png"), full_page=True)
+
+
+def test_errors_are_in_plain_words(page):
+    page.click("#classify")
+    assert page.locator("#error").inner_text() == "Paste or type a statement first."
+    page.fill("#text", "x" * 100_001)
+    page.click("#classify")
+    assert page.locator("#error").inner_text().startswith("This text is too long")
+    page.route("**/classify", lambda route: route.abort())     # the service goes away
+    page.fill("#text", STATEMENT)
+    page.click("#classify")
+    page.wait_for_function("document.querySelector('#error').textContent.includes('not reachable')")
+    assert page.locator("#classify").is_enabled()
+
+
+def test_an_example_runs_with_one_click_and_fits_a_phone(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("button.example").first.click()
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    assert page.locator("#output .sentence[data-labels]").count() >= 2
+    overflow = page.evaluate("document.documentElement.scrollWidth - "
+                             "document.documentElement.clientWidth")
+    assert overflow <= 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "analyst-page-phone.png"), full_page=True)
+
+
+def test_a_correction_is_sent_with_the_token_asked_once(page, server):
+    page.on("dialog", lambda dialog: dialog.accept(TOKEN))
+    page.fill("#text", STATEMENT)
+    page.click("#classify")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    page.locator("#output .sentence").nth(4).hover()
+    page.check('#detail .correct input[value="negotiation"]')
+    page.click("#detail .correct button")
+    page.wait_for_function("document.querySelector('.correct-message').textContent !== ''")
+    assert "stored" in page.locator(".correct-message").inner_text()
+    assert page.evaluate("sessionStorage.getItem('casus-token')") == TOKEN
