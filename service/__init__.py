@@ -15,6 +15,7 @@ Settings (environment variables, read when the app is created):
 import logging
 import os
 import shlex
+from pathlib import Path
 
 from flask import Flask, g
 
@@ -55,6 +56,9 @@ def create_app(test_config=None, model=None):
     app.config.update(_settings())
     if test_config:
         app.config.update(test_config)
+    # absolute, because training jobs run in their own process from the project root
+    for key in ("MODEL_DIR", "DATA_DIR", "LABELS_FILE"):
+        app.config[key] = str(Path(app.config[key]).resolve())
     logging.getLogger("casus").setLevel(logging.INFO)
     if model is None:
         holder = ModelHolder(app.config["MODEL_DIR"],

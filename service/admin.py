@@ -18,7 +18,7 @@ from train.records import Problem, add_row
 from .errors import ApiError
 from .parsing import check_unicode, json_object
 from .review import least_certain
-from .state import current_model, get_gatekeeper, get_store
+from .state import current_model, get_gatekeeper, get_store, store_exists
 
 admin_bp = Blueprint("admin", __name__)
 
@@ -135,7 +135,7 @@ def train():
 def train_status(job_id):
     """A job's state, the candidate's and the active version's test figures, and the
     gate's decision with its reason."""
-    job = job_status(get_store(), job_id)
+    job = job_status(get_store(), job_id) if store_exists() else None
     if job is None:
         raise ApiError(404, "unknown_job", f"no training job '{job_id}'")
     result = job.pop("result") or {}
@@ -181,7 +181,7 @@ def review():
         raise ApiError(400, "invalid_request", f"unknown query parameter(s): "
                                                f"{', '.join(unknown)}; allowed: n")
     raw = request.args.get("n", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 200:
         raise ApiError(400, "invalid_request", "'n' must be a whole number from 1 to 200")
     model = current_model()
     items = least_certain(model, get_store().unlabelled(), int(raw))

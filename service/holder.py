@@ -40,7 +40,7 @@ class ModelHolder:
         try:
             self.model = artifacts.load_model(active, self.root)
             return
-        except artifacts.ModelLoadError as exc:
+        except Exception as exc:   # any failure, not only the checks, falls back
             self.error = f"active version {active} cannot be served: {exc}"
             log.error(self.error)
         for version in artifacts.activation_history(self.root):
@@ -48,7 +48,7 @@ class ModelHolder:
                 continue
             try:
                 self.model = artifacts.load_model(version, self.root)
-            except artifacts.ModelLoadError as exc:
+            except Exception as exc:
                 log.error("earlier version %s cannot be served either: %s", version, exc)
                 continue
             log.warning("serving %s, the last good version, instead", version)
@@ -76,7 +76,7 @@ class ModelHolder:
             started = time.perf_counter()
             try:
                 model = artifacts.load_model(active, self.root)
-            except artifacts.ModelLoadError as exc:
+            except Exception as exc:   # damaged, or any other failure: keep serving
                 self.error = f"active version {active} cannot be served: {exc}"
                 log.error("%s; still serving %s", self.error,
                           self.model.version if self.model else "nothing")

@@ -1,11 +1,13 @@
 """What a request reaches through the app: the served model, the example store and the
 checker of new examples. The store and checker are made on first use, so a read-only
 deployment never creates the data directory."""
+from pathlib import Path
+
 from flask import current_app, g
 
 from train.intake import Gatekeeper
 from train.labelset import load_labelset
-from train.store import ExampleStore
+from train.store import STORE_FILE, ExampleStore
 
 from .errors import ApiError
 
@@ -21,10 +23,23 @@ def current_model():
 
 
 def get_store():
-    """The app's example store (``DATA_DIR``)."""
+    """The app's example store (``DATA_DIR``), created on first use; 503 if the data
+    directory cannot be created or written (a read-only file system, wrong owner)."""
     if "casus_store" not in current_app.extensions:
-        current_app.extensions["casus_store"] = ExampleStore(current_app.config["DATA_DIR"])
+        try:
+            store = ExampleStore(current_app.config["DATA_DIR"])
+        except OSError as exc:
+            raise ApiError(503, "store_unavailable",
+                           f"the example store cannot be opened ({exc.strerror or exc}); "
+                           "check CASUS_DATA_DIR") from None
+        current_app.extensions["casus_store"] = store
     return current_app.extensions["casus_store"]
+
+
+def store_exists():
+    """Whether the store file exists (reads must not create it)."""
+    return "casus_store" in current_app.extensions or \
+        (Path(current_app.config["DATA_DIR"]) / STORE_FILE).is_file()
 
 
 def get_gatekeeper():

@@ -6,6 +6,7 @@ skops, never pickle: loading refuses any type not listed in ``TRUSTED_TYPES``, t
 file's SHA-256 must match the manifest, and the library versions must match the ones it
 was trained with.
 """
+import fcntl
 import hashlib
 import json
 import os
@@ -102,20 +103,30 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
 
 def set_active(version, root=DEFAULT_ROOT, reason=""):
     """Point ``ACTIVE`` at ``version`` with an atomic replace, and append the change to
-    ``history.jsonl`` (the record a service falls back along if a version goes bad)."""
+    ``history.jsonl`` (the record a service falls back along if a version goes bad).
+
+    Activations are serialised with a lock on the versions directory, so a promotion and
+    an activation at the same moment both complete, one after the other.
+    """
     root = Path(root)
     if not (root / version / MANIFEST_FILE).is_file():
         raise ModelLoadError(f"no complete model version '{version}' in {root}")
-    pointer = root / f".{ACTIVE_FILE}.tmp"
-    with open(pointer, "w", encoding="utf-8") as handle:
-        handle.write(version + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer, root / ACTIVE_FILE)
-    entry = {"version": version, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-             "reason": reason}
-    with open(root / HISTORY_FILE, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry) + "\n")
+    lock = os.open(root / ".activate.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        handle, staging = tempfile.mkstemp(prefix=f".{ACTIVE_FILE}.", dir=root)
+        with os.fdopen(handle, "w", encoding="utf-8") as pointer:
+            pointer.write(version + "\n")
+            pointer.flush()
+            os.fsync(pointer.fileno())
+        os.chmod(staging, 0o644)
+        os.replace(staging, root / ACTIVE_FILE)
+        entry = {"version": version, "reason": reason,
+                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        with open(root / HISTORY_FILE, "a", encoding="utf-8") as history:
+            history.write(json.dumps(entry) + "\n")
+    finally:
+        os.close(lock)
 
 
 def activation_history(root=DEFAULT_ROOT):

@@ -47,10 +47,23 @@ def predict(model, sentences, explain=False, top_terms=5):
     return results
 
 
+def _ngram_owners(words, longest=5):
+    """Each character n-gram (of the space-padded words, up to ``longest``) -> the
+    distinct words it occurs in; linear in the sentence's length."""
+    owners = defaultdict(list)
+    for word in dict.fromkeys(words):
+        padded = f" {word} "
+        grams = {padded[i:i + n] for n in range(1, longest + 1)
+                 for i in range(len(padded) - n + 1)}
+        for gram in grams:
+            owners[gram].append(word)
+    return owners
+
+
 def _top_terms(model, sentence, row, k, n):
     weights = model.compact.explain[k]
     credit = defaultdict(float)
-    words = normalise_text(sentence).split()
+    owners = None
     offset = 0
     for name, names in model.compact.blocks():
         size = len(names)
@@ -60,9 +73,10 @@ def _top_terms(model, sentence, row, k, n):
             term = names[j]
             if name == "char":
                 # credit the n-gram to every word it occurs in (char_wb pads with spaces)
-                owners = [w for w in words if term in f" {w} "]
-                for w in owners:
-                    credit[_EDGE_PUNCT.sub("", w) or w] += contribution / len(owners)
+                owners = owners or _ngram_owners(normalise_text(sentence).split())
+                words = owners.get(term, ())
+                for w in words:
+                    credit[_EDGE_PUNCT.sub("", w) or w] += contribution / len(words)
             else:
                 credit[term] += contribution
         offset += size

@@ -12,6 +12,7 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .normalise import normalise_text
 from .records import Example
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "var"
@@ -56,9 +57,10 @@ MIGRATIONS = [(
 
 
 def text_key(text):
-    """The identity of a sentence for duplicates and corrections: case and spacing
-    folded, as the validator compares them."""
-    return " ".join(text.lower().split())
+    """The identity of a sentence for duplicates, corrections and the test-split guard:
+    what the model sees (case, quotes, dashes and digits folded by ``normalise_text``)
+    with spacing folded, so a variant the model cannot tell apart counts as the same."""
+    return " ".join(normalise_text(text).split())
 
 
 def now():
@@ -188,7 +190,10 @@ class ExampleStore:
             fields["result"] = json.dumps(fields["result"])
         names = ", ".join(f"{name} = ?" for name in fields)
         with self.transaction() as db:
-            db.execute(f"UPDATE jobs SET {names} WHERE id = ?", (*fields.values(), job_id))
+            cursor = db.execute(f"UPDATE jobs SET {names} WHERE id = ?",
+                                (*fields.values(), job_id))
+            if cursor.rowcount != 1:
+                raise KeyError(f"no training job '{job_id}' in {self.path}")
 
     def job(self, job_id):
         """A job as a dict, or None."""

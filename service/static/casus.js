@@ -27,7 +27,10 @@ const EXAMPLES = [
   },
 ];
 
-const state = { labels: [], definitions: {}, result: null, text: "" };
+// ``chars`` holds the text as code points: the API's offsets count code points (Python),
+// while JavaScript strings count UTF-16 units, so "🇺🇦 ..." would shift every highlight.
+const state = { labels: [], definitions: {}, result: null, chars: [], pinned: null,
+                busy: false };
 const $ = (id) => document.getElementById(id);
 const writeAccess = document.body.dataset.writeAccess === "true";
 const maxChars = Number(document.body.dataset.maxChars);
@@ -62,6 +65,11 @@ function showError(message) {
 async function loadLabels() {
   try {
     const response = await fetch("/labels");
+    if (response.status === 503) {
+      $("model-line").textContent = "Model: none loaded yet";
+      showError("The service is running but has no model loaded yet. Try again in a minute.");
+      return;
+    }
     if (!response.ok) throw new Error((await response.json()).error.message);
     const body = await response.json();
     state.labels = body.labels.map((l) => l.id);
@@ -94,19 +102,22 @@ function explainError(status, body) {
 }
 
 async function classify() {
+  if (state.busy) return;   // one request at a time, so answers never arrive out of order
   const text = $("text").value;
+  const length = Array.from(text).length;
   showError("");
   if (!text.trim()) {
     showError("Paste or type a statement first.");
     $("text").focus();
     return;
   }
-  if (text.length > maxChars) {
-    showError(`This text is too long: it has ${text.length.toLocaleString()} characters ` +
+  if (length > maxChars) {
+    showError(`This text is too long: it has ${length.toLocaleString()} characters ` +
               `and at most ${maxChars.toLocaleString()} can be read at a time. ` +
               "Split it into parts.");
     return;
   }
+  state.busy = true;
   $("busy").hidden = false;
   $("classify").disabled = true;
   try {
@@ -125,14 +136,20 @@ async function classify() {
       showError(explainError(response.status, body));
       return;
     }
-    state.text = text;
+    state.chars = Array.from(text);
+    state.pinned = null;
     state.result = body.results[0];
     if (body.model && body.model.labels) state.labels = body.model.labels;
     render();
   } finally {
+    state.busy = false;
     $("busy").hidden = true;
     $("classify").disabled = false;
   }
+}
+
+function slice(start, end) {
+  return state.chars.slice(start, end).join("");
 }
 
 function render() {
@@ -141,14 +158,14 @@ function render() {
   output.replaceChildren();
   let position = 0;
   sentences.forEach((sentence, index) => {
-    if (sentence.start > position) output.append(state.text.slice(position, sentence.start));
+    if (sentence.start > position) output.append(slice(position, sentence.start));
     const labelled = sentence.labels.length > 0;
     const span = el("span", {
       class: "sentence " + (labelled ? sentence.labels.map(labelClass).join(" ") : "plain"),
       tabindex: "0", "data-index": String(index),
       "aria-label": `Sentence ${index + 1}: ` +
         (labelled ? sentence.labels.map(readable).join(", ") : "no label"),
-    }, state.text.slice(sentence.start, sentence.end));
+    }, slice(sentence.start, sentence.end));
     if (labelled) {
       span.dataset.labels = sentence.labels.join(" ");
       span.style.setProperty("--stripes", stripes(sentence.labels));
@@ -157,17 +174,40 @@ function render() {
         chips.append(el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }));
       span.append(chips);
     }
-    span.addEventListener("mouseenter", () => showDetail(index));
-    span.addEventListener("focus", () => showDetail(index));
+    // hover and focus preview a sentence; a click or Enter keeps it in the panel (so
+    // its correction form can be reached without passing other sentences)
+    span.addEventListener("mouseenter", () => preview(index));
+    span.addEventListener("focus", () => preview(index));
+    span.addEventListener("click", () => pin(index));
+    span.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        pin(index);
+      }
+    });
     output.append(span);
     position = sentence.end;
   });
-  if (position < state.text.length) output.append(state.text.slice(position));
+  if (position < state.chars.length) output.append(slice(position));
   renderSummary(summary, sentences.length);
   $("result").hidden = false;
   $("detail").replaceChildren(el("p", { class: "muted",
     text: "Hover over a sentence, tap it, or move to it with Tab, to see its scores and " +
           "the words that drove each label." }));
+}
+
+function preview(index) {
+  if (state.pinned === null) showDetail(index);
+}
+
+function pin(index) {
+  state.pinned = state.pinned === index ? null : index;
+  document.querySelectorAll("#output .sentence.pinned")
+    .forEach((node) => node.classList.remove("pinned"));
+  if (state.pinned !== null) {
+    document.querySelector(`#output .sentence[data-index="${index}"]`).classList.add("pinned");
+  }
+  showDetail(index);
 }
 
 function stripes(labels) {
@@ -218,7 +258,11 @@ function showDetail(index) {
         : "not assigned" })));
   }
   detail.append(table);
-  if (writeAccess) detail.append(correctionForm(sentence));
+  if (writeAccess) {
+    detail.append(state.pinned === index ? correctionForm(sentence)
+      : el("p", { class: "muted", text: "Click this sentence (or press Enter on it) to " +
+                                        "keep it here and correct its labels." }));
+  }
 }
 
 function correctionForm(sentence) {

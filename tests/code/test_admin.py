@@ -184,8 +184,9 @@ def test_review_offers_logged_sentences_least_certain_first(admin_app):
     items = response.get_json()["sentences"]
     assert len(items) == 3 and "The weather was mild." not in [i["text"] for i in items]
     assert [i["margin"] for i in items] == sorted(i["margin"] for i in items)
-    bad = client.get("/review?n=0", headers={"Authorization": "Bearer s3cret-token"})
-    assert bad.status_code == 400
+    for n in ("0", "201", "²", "x", "-1"):
+        bad = client.get(f"/review?n={n}", headers={"Authorization": "Bearer s3cret-token"})
+        assert bad.status_code == 400, n
 
 
 def test_classified_text_is_not_kept_unless_logging_is_on(admin_client):
@@ -198,3 +199,31 @@ def test_every_response_names_the_model_version(admin_client):
         assert admin_client.get(path).headers["X-Casus-Model-Version"] == "v1"
     body = admin_client.post("/classify", json={"text": "Talks now."}).get_json()
     assert body["model"]["version"] == "v1"
+
+
+def test_a_variant_the_model_cannot_tell_apart_counts_as_the_test_sentence(admin_client,
+                                                                          corpus_sentences):
+    _, held_out = corpus_sentences
+    variant = held_out.text.replace("'", "\u2019").upper().replace(" ", "  ")
+    for digit in "0123456789":
+        variant = variant.replace(digit, "7")
+    response = admin_client.post("/feedback", json={"text": variant, "labels": []},
+                                 headers=admin_client.auth)
+    assert response.status_code == 422
+    assert "frozen test split" in response.get_json()["error"]["rejections"][0]["reason"]
+
+
+def test_reading_a_job_never_creates_the_store(admin_app, tmp_path):
+    admin_app.config["DATA_DIR"] = str(tmp_path / "elsewhere")
+    assert admin_app.test_client().get("/train/abc").status_code == 404
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_an_unwritable_data_directory_is_503(admin_app, tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    admin_app.config["DATA_DIR"] = str(tmp_path / "a-file" / "data")
+    response = admin_app.test_client().post(
+        "/feedback", json={"text": "Talks now.", "labels": []},
+        headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "store_unavailable"

@@ -1,6 +1,7 @@
 """Versioned artifacts: atomic writes, and a loader that refuses anything untrustworthy."""
 import hashlib
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -115,3 +116,27 @@ def test_versions_list_ignores_half_written_directories(saved):
     assert artifacts.active_version(root) == "v1"
     set_active("v3", root)
     assert artifacts.active_version(root) == "v3"
+
+
+def test_simultaneous_activations_all_complete_and_are_all_recorded(saved, tiny):
+    root, pipeline = saved
+    save_version(pipeline, manifest("v2"), root)
+    errors = []
+
+    def flip(version):
+        for _ in range(40):
+            try:
+                set_active(version, root)
+            except Exception as exc:   # noqa: BLE001 - any failure is the bug
+                errors.append(exc)
+
+    threads = [threading.Thread(target=flip, args=(v,)) for v in ("v1", "v2", "v1", "v2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert artifacts.active_version(root) in ("v1", "v2")
+    lines = (root / artifacts.HISTORY_FILE).read_text().splitlines()
+    assert len(lines) == 1 + 160 and all(json.loads(line)["version"] for line in lines)
+    assert not [p for p in root.iterdir() if p.name.startswith(".ACTIVE.")]

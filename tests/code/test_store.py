@@ -73,3 +73,5 @@ def test_jobs_round_trip(tmp_path):
     job = store.job("j1")
     assert (job["state"], job["force"], job["result"]) == ("succeeded", True, {"promoted": True})
     assert store.job("nope") is None and store.unfinished_jobs() == []
+    with pytest.raises(KeyError):   # a job recorded elsewhere must not vanish silently
+        store.update_job("nope", state="running")

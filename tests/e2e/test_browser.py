@@ -1,12 +1,12 @@
 """The analyst page in a real browser: Debian's Chromium driven by Playwright against the
 real server. Skipped, with the reason in the summary, where Chromium is not installed
 (`.ci/run` installs it)."""
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 from live_server import ROOT, call, gunicorn
+
+from train.store import ExampleStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "test-artifacts"
@@ -26,10 +26,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    env = {"CASUS_ADMIN_TOKEN": TOKEN,
-           "CASUS_DATA_DIR": str(tmp_path_factory.mktemp("data"))}
-    with gunicorn(env) as base:
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def server(data_dir):
+    with gunicorn({"CASUS_ADMIN_TOKEN": TOKEN, "CASUS_DATA_DIR": str(data_dir)}) as base:
         yield base
 
 
@@ -114,14 +117,35 @@ def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.screenshot(path=str(SCREENSHOTS / "analyst-page-phone.png"), full_page=True)
 
 
-def test_a_correction_is_sent_with_the_token_asked_once(page, server):
+def test_highlights_stay_on_their_sentences_after_emoji(page, server):
+    # offsets count code points; a flag before the text must not shift any highlight
+    text = "🇺🇦🇺🇦 Statement: We call for talks. Their drones hit the hospital again."
+    status, api, _ = call(server + "/classify", {"text": text})
+    page.fill("#text", text)
+    page.click("#classify")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    sentences = page.locator("#output .sentence")
+    shown = [sentences.nth(i).evaluate("e => e.firstChild.textContent")
+             for i in range(sentences.count())]
+    assert shown == [s["text"] for s in api["results"][0]["sentences"]]
+
+
+def test_a_correction_is_sent_with_the_token_asked_once(page, server, data_dir):
     page.on("dialog", lambda dialog: dialog.accept(TOKEN))
     page.fill("#text", STATEMENT)
     page.click("#classify")
     page.wait_for_selector("#result:not([hidden]) .sentence")
-    page.locator("#output .sentence").nth(4).hover()
-    page.check('#detail .correct input[value="negotiation"]')
+    page.locator("#output .sentence").nth(1).focus()
+    page.keyboard.press("Enter")                     # keep it in the panel
+    for _ in range(3):                               # Tab past later sentences: it stays
+        page.keyboard.press("Tab")
+    assert "Our forces" in page.locator("#detail .quote").inner_text()
+    page.uncheck('#detail .correct input[value="accusation"]')
+    page.check('#detail .correct input[value="self_defence"]')
     page.click("#detail .correct button")
     page.wait_for_function("document.querySelector('.correct-message').textContent !== ''")
-    assert "stored" in page.locator(".correct-message").inner_text()
+    assert page.locator(".correct-message").inner_text().startswith("Thank you")
     assert page.evaluate("sessionStorage.getItem('casus-token')") == TOKEN
+    stored = ExampleStore(data_dir).training_examples()
+    assert [(e.text, e.labels) for e in stored] == [
+        ("Our forces answered only to protect the civilians living there.", ("self_defence",))]

@@ -14,12 +14,15 @@ from train import artifacts
 TOKEN = "e2e-admin-token"
 
 
-def copy_version(source_root, version, root, new_version):
-    """A copy of a saved version under another id (files hard-linked, manifest renamed)."""
+def copy_version(source_root, version, root, new_version, threshold=None):
+    """A copy of a saved version under another id (files hard-linked, manifest renamed);
+    ``threshold`` replaces every label's threshold, so the copy answers differently."""
     shutil.copytree(source_root / version, root / new_version, copy_function=os.link)
     manifest_path = root / new_version / artifacts.MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
     manifest["version"] = new_version
+    if threshold is not None:
+        manifest["thresholds"] = dict.fromkeys(manifest["thresholds"], threshold)
     manifest_path.unlink()            # the hard link is shared; write a file of its own
     manifest_path.write_text(json.dumps(manifest))
 
@@ -29,8 +32,8 @@ def test_requests_during_promotion_all_succeed(tmp_path):
     served = artifacts.active_version()
     root = tmp_path / "models"
     root.mkdir()
-    for name in ("va", "vb"):
-        copy_version(artifacts.DEFAULT_ROOT, served, root, name)
+    copy_version(artifacts.DEFAULT_ROOT, served, root, "va")
+    copy_version(artifacts.DEFAULT_ROOT, served, root, "vb", threshold=0.0)  # every label
     artifacts.set_active("va", root)
     env = {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
            "CASUS_ADMIN_TOKEN": TOKEN}
@@ -42,9 +45,10 @@ def test_requests_during_promotion_all_succeed(tmp_path):
                 status, body, headers = call(base + "/classify",
                                              {"text": "We call on both sides to talk."})
                 outcomes.append((time.monotonic(), status, body["model"]["version"],
-                                 headers["X-Casus-Model-Version"]))
+                                 headers["X-Casus-Model-Version"],
+                                 tuple(body["results"][0]["sentences"][0]["labels"])))
             except Exception as exc:          # a dropped connection counts as a failure
-                outcomes.append((time.monotonic(), repr(exc), None, None))
+                outcomes.append((time.monotonic(), repr(exc), None, None, None))
 
     with gunicorn(env) as base:
         threads = [threading.Thread(target=client) for _ in range(8)]
@@ -74,5 +78,10 @@ def test_requests_during_promotion_all_succeed(tmp_path):
     assert not failed, failed[:5]
     assert versions == {"va", "vb"}
     assert all(o[2] == o[3] for o in outcomes)        # body and header agree
+    # each answer comes wholly from the version it names: vb assigns every label
+    labels_by_version = {v: {o[4] for o in outcomes if o[2] == v} for v in versions}
+    assert labels_by_version["vb"] == {tuple(artifacts.read_manifest(served)["labels"])}
+    assert len(labels_by_version["va"]) == 1 and labels_by_version["va"] != \
+        labels_by_version["vb"]
     assert outcomes[-1][2] == "vb"
     assert last_va - activated < 15
