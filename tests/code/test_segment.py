@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from service.segment import sentence_spans
+from service.segment import _SEGMENTER, sentence_spans
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "segmentation_cases.jsonl").open(encoding="utf-8")]
@@ -37,3 +37,13 @@ def test_tricky_cases_meet_the_measured_accuracy():
                                   "?∮", "x?∮", "!?∮ b", "Hi there. ?∮"])
 def test_any_input_keeps_offsets(text):
     check_spans(text, sentence_spans(text))
+
+
+def test_a_very_long_line_is_cut_only_where_pysbd_would_split_it_too():
+    # long lines are cut before pysbd (its time grows with the square of the length);
+    # the cuts must not change any sentence
+    line = " ".join(case["text"].replace("\n", " ") for case in CASES) * 3
+    assert len(line) > 4 * 2000
+    whole = [line[p.start:p.end].strip() for p in _SEGMENTER.segment(line)]
+    assert [line[s:e] for s, e in sentence_spans(line)] == [s for s in whole if s]
+    check_spans(line, sentence_spans(line))
