@@ -10,7 +10,7 @@ from service.classify import classify_texts
 from train.predict import predict
 
 
-def _best_rate(run, items, repeats=3):
+def best_rate(run, items, repeats=3):
     """Items per second of ``run()`` over ``items`` items (best of ``repeats``)."""
     best = 0.0
     for _ in range(repeats):
@@ -34,12 +34,12 @@ def inprocess_figures(model, sentences):
     with threadpool_limits(limits=1):
         figures = {
             "sentences": len(sentences), "cores": 1,
-            "no_segmentation_batch_1000_per_s": _best_rate(batches(1000), len(sentences)),
-            "no_segmentation_batch_100_per_s": _best_rate(batches(100), len(sentences)),
-            "with_segmentation_docs_of_10_per_s": _best_rate(
+            "no_segmentation_batch_1000_per_s": best_rate(batches(1000), len(sentences)),
+            "no_segmentation_batch_100_per_s": best_rate(batches(100), len(sentences)),
+            "with_segmentation_docs_of_10_per_s": best_rate(
                 lambda: [classify_texts(model, docs[i:i + 100])
                          for i in range(0, len(docs), 100)], segmented),
-            "explain_batch_1000_per_s": _best_rate(
+            "explain_batch_1000_per_s": best_rate(
                 lambda: predict(model, sentences[:2000], explain=True), 2000, repeats=1),
         }
         sample = random.Random(1).sample(sentences, 2000)

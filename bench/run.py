@@ -19,31 +19,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inprocess import inprocess_figures  # noqa: E402
+from inprocess import best_rate, inprocess_figures  # noqa: E402
 from loadgen import request_bytes, run_load, served, worker_rss_mb  # noqa: E402
 from sklearn.base import clone  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from train.artifacts import load_model  # noqa: E402
 from train.candidates import select_candidates  # noqa: E402
 from train.corpus import load_corpus  # noqa: E402
 from train.labelset import load_labelset  # noqa: E402
 from train.metrics import indicator  # noqa: E402
+from train.predict import predict  # noqa: E402
 from train.split import load_split, partition  # noqa: E402
 
 
 def same_batches_in_process(model, batches):
     """Sentences/s of ``predict`` on exactly the batches sent over HTTP (one core)."""
-    from threadpoolctl import threadpool_limits
-
-    from train.predict import predict
-    best = 0.0
     with threadpool_limits(limits=1):
-        for _ in range(3):
-            started = time.perf_counter()
-            for batch in batches:
-                predict(model, batch)
-            best = max(best, sum(map(len, batches)) / (time.perf_counter() - started))
-    return round(best)
+        return best_rate(lambda: [predict(model, batch) for batch in batches],
+                         sum(map(len, batches)))
 
 
 def http_figures(model, sentences, seconds):

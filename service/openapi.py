@@ -1,10 +1,5 @@
 """The OpenAPI 3.1 description of the service, built for the labels of the served model."""
-from .openapi_admin import admin_paths
-
-
-def _error(description):
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+from .openapi_admin import admin_paths, error_response
 
 
 def openapi_spec(label_ids):
@@ -43,12 +38,12 @@ def openapi_spec(label_ids):
                     "200": {"description": "Sentences with labels, scores and counts",
                             "content": {"application/json": {"schema": {
                                 "$ref": "#/components/schemas/ClassifyResponse"}}}},
-                    "400": _error("Invalid JSON, wrong or missing fields, empty text, "
+                    "400": error_response("Invalid JSON, wrong or missing fields, empty text, "
                                   "non-UTF-8"),
-                    "413": _error("Body too large"),
-                    "415": _error("Body is not JSON"),
-                    "422": _error("Too many texts or a text too long"),
-                    "503": _error("No model loaded")}}},
+                    "413": error_response("Body too large"),
+                    "415": error_response("Body is not JSON"),
+                    "422": error_response("Too many texts or a text too long"),
+                    "503": error_response("No model loaded")}}},
             "/health": {"get": {"summary": "Liveness", "responses": {"200": {
                 "description": "The process answers", "content": {"application/json": {
                     "schema": {"type": "object", "required": ["status"],
@@ -65,7 +60,7 @@ def openapi_spec(label_ids):
                                "responses": {"200": {"description": "Manifest",
                                                      "content": {"application/json": {
                                                          "schema": json_body}}},
-                                             "503": _error("No model loaded")}}},
+                                             "503": error_response("No model loaded")}}},
             "/labels": {"get": {"summary": "Label ids and definitions", "responses": {
                 "200": {"description": "Labels", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["labels"], "properties": {"labels": {
@@ -73,7 +68,7 @@ def openapi_spec(label_ids):
                             "type": "object", "required": ["id", "definition"],
                             "properties": {"id": {"enum": list(label_ids)},
                                            "definition": {"type": "string"}}}}}}}}},
-                "503": _error("No model loaded")}}},
+                "503": error_response("No model loaded")}}},
             "/": {"get": {"summary": "The analyst page: paste a statement, see each "
                                      "sentence's labels (HTML)", "responses": {
                 "200": {"description": "HTML page",

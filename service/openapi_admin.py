@@ -5,15 +5,17 @@ def _json(schema, description):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description):
+def error_response(description):
+    """A documented error response: the shared Error schema (used by openapi.py too)."""
     return _json({"$ref": "#/components/schemas/Error"}, description)
 
 
-_AUTH = {"401": _error("Missing or wrong bearer token"),
-         "403": _error("Write access is off: CASUS_ADMIN_TOKEN is not set")}
-_BODY_ERRORS = {"400": _error("Invalid JSON or wrong fields"),
-                "413": _error("Body too large"), "415": _error("Body is not JSON"),
-                "503": _error("The example store cannot be used right now")}
+
+_AUTH = {"401": error_response("Missing or wrong bearer token"),
+         "403": error_response("Write access is off: CASUS_ADMIN_TOKEN is not set")}
+_BODY_ERRORS = {"400": error_response("Invalid JSON or wrong fields"),
+                "413": error_response("Body too large"), "415": error_response("Body is not JSON"),
+                "503": error_response("The example store cannot be used right now")}
 
 
 def admin_paths(label_ids):
@@ -50,7 +52,7 @@ def admin_paths(label_ids):
                 "properties": {"examples": {"type": "array", "minItems": 1,
                                             "items": example}}}}}},
             "responses": {"201": _json(intake, "Counts, stored ids and every rejected row"),
-                          "422": _error("No row accepted, or too many rows"),
+                          "422": error_response("No row accepted, or too many rows"),
                           **_BODY_ERRORS, **_AUTH}}},
         "/feedback": {"post": {
             "summary": "Correct the labels of one sentence", "security": secured,
@@ -61,7 +63,7 @@ def admin_paths(label_ids):
                                "version": {"type": "string"},
                                "note": {"type": "string"}}}}}},
             "responses": {"201": _json(intake, "The correction is stored"),
-                          "422": _error("The correction was refused"),
+                          "422": error_response("The correction was refused"),
                           **_BODY_ERRORS, **_AUTH}}},
         "/train": {"post": {
             "summary": "Start training behind the quality gate", "security": secured,
@@ -73,13 +75,13 @@ def admin_paths(label_ids):
                                                        "state": {"const": "queued"},
                                                        "status_url": {"type": "string"}}},
                                        "Job started"),
-                          "409": _error("A training job is already running"),
+                          "409": error_response("A training job is already running"),
                           **_BODY_ERRORS, **_AUTH}}},
         "/train/{job_id}": {"get": {
             "summary": "A training job's state, figures and gate decision",
             "parameters": [{"name": "job_id", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
-            "responses": {"200": _json(job, "The job"), "404": _error("No such job")}}},
+            "responses": {"200": _json(job, "The job"), "404": error_response("No such job")}}},
         "/models": {"get": {
             "summary": "Model versions with status and test figures",
             "responses": {"200": _json({"type": "object",
@@ -92,8 +94,8 @@ def admin_paths(label_ids):
                             "schema": {"type": "string"}}],
             "responses": {"200": _json({"type": "object", "required": ["active"]},
                                        "Activated; workers switch within seconds"),
-                          "404": _error("No such version"),
-                          "422": _error("The version's files are damaged"), **_AUTH}}},
+                          "404": error_response("No such version"),
+                          "422": error_response("The version's files are damaged"), **_AUTH}}},
         "/review": {"get": {
             "summary": "Stored sentences the model is least sure of", "security": secured,
             "parameters": [{"name": "n", "in": "query", "required": False,
@@ -105,6 +107,7 @@ def admin_paths(label_ids):
                                             "required": ["text", "labels", "scores", "margin"],
                                             "properties": {"scores": scores}}}}},
                                        "Most uncertain first"),
-                          "400": _error("Bad 'n'"), "503": _error("No model loaded"),
+                          "400": error_response("Bad 'n'"),
+                          "503": error_response("No model loaded"),
                           **_AUTH}}},
     }
