@@ -9,6 +9,7 @@ Settings (environment variables, read when the app is created):
 - ``CASUS_MODEL_WATCH_SECONDS``: how often a worker looks for a new active version
   (default 1; 0 turns hot swapping off);
 - ``CASUS_TRAIN_ARGS``: extra ``python -m train`` options for POST /train jobs;
+- ``CASUS_LABELS_FILE``: the label set for new examples and training jobs;
 - ``CASUS_MAX_BODY_BYTES`` (default 1 MiB), ``CASUS_MAX_TEXTS`` (default 1000),
   ``CASUS_MAX_TEXT_CHARS`` (default 100000).
 """
