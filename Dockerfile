@@ -1,6 +1,6 @@
 # casus service image. BASE defaults to the official slim image; where it cannot be pulled,
-# build a local Debian bookworm base (Python 3.11) with `make base-image` and pass
-# --build-arg BASE=localhost/casus-base:bookworm (what `make container-check` does).
+# pass a local Debian bookworm base (Python 3.11) with
+# --build-arg BASE=localhost/casus-base:bookworm, which `make container-check` builds.
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 
@@ -17,9 +17,10 @@ RUN python -m train
 RUN useradd --create-home --uid 10001 casus && chown -R casus /app
 USER casus
 
-# Same server and options as `make serve`; the settings are the README's.
+# Same server and settings as `make serve` (service/gunicorn_config.py reads HOST, PORT
+# and WORKERS); the settings are the README's.
 ENV HOST=0.0.0.0 PORT=8000 WORKERS=2
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['PORT'], timeout=4)"
-CMD gunicorn --preload --workers "$WORKERS" --bind "$HOST:$PORT" --access-logfile - "service:create_app()"
+CMD ["gunicorn", "--config", "python:service.gunicorn_config", "service:create_app()"]

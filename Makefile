@@ -42,11 +42,11 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= 2
 
-# Production server: the app (and so the model) is loaded once before the workers fork,
-# so they share its memory.
+# Production server, with the settings of service/gunicorn_config.py (gevent workers, so
+# slow clients cannot hold a worker; the model loaded once before the workers fork).
 serve: $(ACTIVE)
-	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
-		--access-logfile - "service:create_app()"
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) \
+		$(BIN)/gunicorn --config python:service.gunicorn_config "service:create_app()"
 
 # Build the image with podman from a local bookworm base and classify one document in it.
 container-check:

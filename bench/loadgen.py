@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from service.gunicorn_config import command as gunicorn_command  # noqa: E402
 
 
 def free_port():
@@ -100,8 +102,8 @@ def served(workers=2, env=None):
     """The real server as `make serve` runs it; yields ``(port, master pid, seconds from
     process start to the first answered /classify)``."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers",
-               str(workers), "--bind", f"127.0.0.1:{port}", "service:create_app()"]
+    command = gunicorn_command(f"127.0.0.1:{port}", workers,
+                               str(Path(sys.executable).parent / "gunicorn"))
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,7 +11,10 @@ Settings (environment variables, read when the app is created):
 - ``CASUS_TRAIN_ARGS``: extra ``python -m train`` options for POST /train jobs;
 - ``CASUS_LABELS_FILE``: the label set for new examples and training jobs;
 - ``CASUS_MAX_BODY_BYTES`` (default 1 MiB), ``CASUS_MAX_TEXTS`` (default 1000),
-  ``CASUS_MAX_TEXT_CHARS`` (default 100000).
+  ``CASUS_MAX_TEXT_CHARS`` (default 100000);
+- ``CASUS_TIME_BUDGET_SECONDS``: how long one /classify request may compute before it
+  is answered 503 ``time_budget_exceeded`` (default 10; gunicorn kills a worker silent
+  for 30).
 """
 import logging
 import os
@@ -45,7 +48,8 @@ def _settings():
             "TRAIN_ARGS": shlex.split(env.get("CASUS_TRAIN_ARGS", "")),
             "MAX_CONTENT_LENGTH": int(env.get("CASUS_MAX_BODY_BYTES", 1 << 20)),
             "MAX_TEXTS": int(env.get("CASUS_MAX_TEXTS", 1000)),
-            "MAX_TEXT_CHARS": int(env.get("CASUS_MAX_TEXT_CHARS", 100_000))}
+            "MAX_TEXT_CHARS": int(env.get("CASUS_MAX_TEXT_CHARS", 100_000)),
+            "TIME_BUDGET_SECONDS": float(env.get("CASUS_TIME_BUDGET_SECONDS", 10))}
 
 
 def create_app(test_config=None, model=None):
@@ -57,6 +61,12 @@ def create_app(test_config=None, model=None):
     app.config.update(_settings())
     if test_config:
         app.config.update(test_config)
+    token = app.config["ADMIN_TOKEN"]
+    if token and token != token.strip():
+        # a token pasted with a newline or spaces would lock every writer out silently
+        logging.getLogger("casus").warning("CASUS_ADMIN_TOKEN has white space around it; "
+                                           "it is used without")
+        app.config["ADMIN_TOKEN"] = token.strip() or None
     # absolute, because training jobs run in their own process from the project root
     for key in ("MODEL_DIR", "DATA_DIR", "LABELS_FILE"):
         app.config[key] = str(Path(app.config[key]).resolve())

@@ -1,18 +1,42 @@
 """The work behind POST /classify: segment, predict, count. No HTTP here."""
+import time
+
 from train.labelset import NONE
 from train.predict import predict
 
+from .errors import ApiError
 from .segment import sentence_spans
 
+#: Sentences predicted at a time between two looks at the clock: large enough to keep
+#: numpy's batch speed (9,806 sentences/s at 1,000 a batch, 8,874 at 100), small enough
+#: that a request over its budget stops within a few tens of milliseconds.
+_CHUNK = 500
 
-def classify_texts(model, texts, split=True, explain=False):
+
+def _check(deadline):
+    """Refuse a request past its time budget."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise ApiError(503, "time_budget_exceeded",
+                       "this request took longer than the service allows one request; "
+                       "send fewer or shorter texts per request",
+                       headers={"Retry-After": "1"})
+
+
+def classify_texts(model, texts, split=True, explain=False, deadline=None):
     """One result per text: its sentences (with offsets, labels, top label, scores and,
-    with ``explain``, explanations) and a count of sentences per label and ``none``."""
+    with ``explain``, explanations) and a count of sentences per label and ``none``.
+    Past ``deadline`` (a ``time.monotonic()`` value) it raises a 503 ApiError."""
     units = []
     for index, text in enumerate(texts):
         spans = sentence_spans(text) if split else [(0, len(text))]
         units.extend((index, start, end) for start, end in spans)
-    predictions = predict(model, [texts[i][s:e] for i, s, e in units], explain=explain)
+        _check(deadline)
+    predictions = []
+    for first in range(0, len(units), _CHUNK):
+        predictions.extend(predict(model, [texts[i][s:e] for i, s, e
+                                           in units[first:first + _CHUNK]], explain=explain))
+        _check(deadline)
+        time.sleep(0)   # under gevent, lets this worker's other connections be answered
     results = [{"sentences": [], "summary": dict.fromkeys([*model.label_ids, NONE], 0)}
                for _ in texts]
     for (index, start, end), prediction in zip(units, predictions):

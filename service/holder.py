@@ -1,9 +1,12 @@
 """The served model, and how a newly active version replaces it without a restart.
 
-Each worker process checks the ``ACTIVE`` pointer about once a second from a background
-thread. A changed pointer is loaded completely (hash, libraries, trusted types) before
-one reference is swapped, so a request that already took the old model finishes on it;
-a version that fails to load is reported and the old one keeps serving.
+Each worker process checks the ``ACTIVE`` pointer before it serves its first request
+(a worker the master forks again after a crash starts with the version preloaded at
+start-up, which may since have been rolled back) and then about once a second from a
+background thread. A changed pointer is loaded completely (hashes, libraries, trusted
+types) before one reference is swapped, so a request that already took the old model
+finishes on it; a version that fails to load is reported and the old one keeps serving.
+A pointer that cannot be read is read again at the next look, never taken as seen.
 """
 import logging
 import os
@@ -26,8 +29,7 @@ class ModelHolder:
         self.error = None        # why the active version is not the one served, if it isn't
         self._pointer = None     # (inode, mtime) of ACTIVE when last looked at
         self._watcher_pid = None
-        self._lock = threading.Lock()
-        self._watch_lock = threading.Lock()
+        self._locks = {}         # pid -> its lock: made in the process that uses it
 
     def load_initial(self):
         """Load the active version; if it is damaged, the most recent version that was
@@ -61,15 +63,27 @@ class ModelHolder:
             return None
         return stat.st_ino, stat.st_mtime_ns
 
+    def _lock(self):
+        """This process's lock. A lock made before gunicorn forks and gevent patches
+        would be a real one shared by greenlets, so each process makes its own;
+        ``setdefault`` keeps one if two threads race here."""
+        return self._locks.setdefault(os.getpid(), threading.Lock())
+
     def refresh(self):
         """Check the pointer once; load and swap in a newly active version. Returns True
         when the served model changed."""
-        with self._lock:
+        with self._lock():
             state = self._pointer_state()
             if self.root is None or state is None or state == self._pointer:
                 return False
+            try:
+                active = artifacts.active_version(self.root)
+            except Exception as exc:   # unreadable now: look again next time
+                self.error = f"the active version cannot be read: {exc}"
+                log.error("%s; still serving %s", self.error,
+                          self.model.version if self.model else "nothing")
+                return False
             self._pointer = state
-            active = artifacts.active_version(self.root)
             if self.model is not None and active == self.model.version:
                 self.error = None
                 return False
@@ -88,13 +102,20 @@ class ModelHolder:
             return True
 
     def watch(self):
-        """Start this process's watcher thread once (after a fork the parent's is gone)."""
-        if self.root is None or self.interval <= 0 or self._watcher_pid == os.getpid():
+        """Before this process serves its first request: serve the active version, then
+        start its watcher thread (after a fork the parent's is gone)."""
+        pid = os.getpid()
+        if self.root is None or self.interval <= 0 or self._watcher_pid == pid:
             return
-        with self._watch_lock:
-            if self._watcher_pid == os.getpid():
+        with self._lock():
+            if self._watcher_pid == pid:
                 return
-            self._watcher_pid = os.getpid()
+            self._pointer = None    # what the parent saw says nothing of ACTIVE now
+        self.refresh()
+        with self._lock():
+            if self._watcher_pid == pid:
+                return
+            self._watcher_pid = pid
         threading.Thread(target=self._watch_loop, name="casus-model-watcher",
                          daemon=True).start()
 

@@ -1,6 +1,5 @@
 """The Dockerfile stays in step with the Makefile: same requirements, server and options."""
 import re
-import shlex
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -8,17 +7,19 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
-def gunicorn_options(text):
-    line = re.search(r"gunicorn (.+?)(?:\n(?!\t\t)|$)", text.replace("\\\n", " "), re.S)
-    words = shlex.split(line.group(1))
-    return {w for w in words if w.startswith("--")}, [w for w in words if w.endswith("()")]
+def test_same_server_entry_point_and_settings():
+    make_serve = MAKEFILE.split("\nserve:")[1].split("\n\n")[0]
+    docker_cmd = DOCKERFILE.split("\nCMD ")[1]
+    for command in (make_serve, docker_cmd):
+        assert "gunicorn" in command and "service:create_app()" in command
+        assert "python:service.gunicorn_config" in command     # the one set of settings
+        assert "--preload" not in command and "--bind" not in command
 
 
-def test_same_server_entry_point_and_options():
-    make_flags, make_app = gunicorn_options(MAKEFILE.split("\nserve:")[1])
-    docker_flags, docker_app = gunicorn_options(DOCKERFILE.split("\nCMD ")[1])
-    assert make_app == docker_app == ["service:create_app()"]
-    assert {"--preload", "--workers", "--bind"} <= make_flags & docker_flags
+def test_settings_file_serves_slow_clients_without_holding_a_worker():
+    from service import gunicorn_config
+    assert gunicorn_config.worker_class == "service.worker.JsonErrorWorker"
+    assert gunicorn_config.preload_app and gunicorn_config.control_socket_disable
 
 
 def test_same_defaults_and_requirements():

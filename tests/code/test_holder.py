@@ -80,3 +80,39 @@ def test_no_model_at_all_is_not_ready_until_one_is_built(save_tiny):
     save_tiny("v1", active=True)
     app.extensions["casus_holder"].refresh()
     assert client.get("/ready").status_code == 200
+
+
+def test_an_unreadable_pointer_is_read_again_at_the_next_look(save_tiny, monkeypatch):
+    save_tiny("v1", active=True)
+    holder = ModelHolder(save_tiny.root)
+    holder.load_initial()
+    save_tiny("v2", active=True)
+    real = artifacts.active_version
+
+    def unreadable(root):
+        raise PermissionError(13, "Permission denied", str(root / artifacts.ACTIVE_FILE))
+
+    monkeypatch.setattr(artifacts, "active_version", unreadable)
+    assert holder.refresh() is False and "cannot be read" in holder.error
+    monkeypatch.setattr(artifacts, "active_version", real)
+    assert holder.refresh() is True and holder.model.version == "v2"
+
+
+def test_a_new_worker_serves_the_active_version_from_its_first_request(save_tiny):
+    # what a worker forked from a master that preloaded v2 before a rollback to v1 holds
+    save_tiny("v1", active=True)
+    save_tiny("v2", active=True)
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 3600})
+    artifacts.set_active("v1", save_tiny.root)
+    response = app.test_client().post("/classify", json={"text": "We call for talks."})
+    assert response.get_json()["model"]["version"] == "v1"
+
+
+def test_ready_names_no_server_path(save_tiny):
+    save_tiny("v1", active=True)
+    tamper(save_tiny("v2"))
+    artifacts.set_active("v2", save_tiny.root)
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
+    ready = app.test_client().get("/ready").get_json()
+    assert "v2" in ready["problem"] and str(save_tiny.root) not in ready["problem"]
+    assert "/" not in ready["problem"].replace("SHA-256", "")

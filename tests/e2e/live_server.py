@@ -10,6 +10,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from service.gunicorn_config import command as gunicorn_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,16 +34,22 @@ def call(url, body=None, content_type="application/json", headers=None, method=N
         return error.code, json.loads(error.read()), error.headers
 
 
+class LiveServer(str):
+    """The server's base URL, which also knows the master's process id."""
+    pid = None
+
+
 @contextmanager
 def gunicorn(env=None, workers=2, timeout=60):
-    """Run the app as `make serve` does (preloaded, ``workers`` workers); yields its URL
-    once /ready answers 200."""
+    """Run the app as `make serve` does (its settings, ``workers`` workers); yields its
+    URL (a LiveServer) once /ready answers 200."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers",
-               str(workers), "--bind", f"127.0.0.1:{port}", "service:create_app()"]
+    command = gunicorn_command(f"127.0.0.1:{port}", workers,
+                               str(Path(sys.executable).parent / "gunicorn"))
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:

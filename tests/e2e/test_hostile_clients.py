@@ -1,0 +1,104 @@
+"""What an attacker on the network can do to the real server, as `make serve` runs it:
+slow clients, malformed HTTP and chunk framing, oversized chunked bodies. Each must get
+a JSON answer or be left waiting on its own, while everyone else is served."""
+import json
+import socket
+import threading
+
+import pytest
+from live_server import call, gunicorn
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The real server on the shipped default model."""
+    with gunicorn() as base:
+        yield base
+
+
+def port_of(base):
+    return int(base.rsplit(":", 1)[1])
+
+
+def exchange(base, raw, timeout=20):
+    """Send ``raw`` bytes; ``(status, JSON body)`` of the answer (the server closes)."""
+    with socket.create_connection(("127.0.0.1", port_of(base)), timeout=timeout) as s:
+        s.sendall(raw)
+        s.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := s.recv(1 << 16):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    return int(head[9:12]), json.loads(body)
+
+
+@pytest.mark.slow
+def test_slow_clients_do_not_hold_the_workers(server):
+    # sync workers: every worker waits on a slow client, and these requests time out
+    stop, opened = threading.Event(), threading.Semaphore(0)
+
+    def trickle():
+        with socket.create_connection(("127.0.0.1", port_of(server)), timeout=30) as s:
+            s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\n")
+            opened.release()
+            n = 0
+            while not stop.wait(0.5):
+                s.sendall(b"X-Slow-%d: y\r\n" % n)
+                n += 1
+
+    slow = [threading.Thread(target=trickle) for _ in range(12)]
+    for thread in slow:
+        thread.start()
+    try:
+        for _ in slow:
+            assert opened.acquire(timeout=20)
+        for _ in range(5):
+            assert call(server + "/health")[0] == 200
+            status, body, _ = call(server + "/classify", {"text": "They shelled the town."})
+            assert status == 200 and body["results"][0]["sentences"]
+        assert all(thread.is_alive() for thread in slow)   # still trickling meanwhile
+    finally:
+        stop.set()
+        for thread in slow:
+            thread.join()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("raw, status", [
+    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", 400),
+    (b"NOT A REQUEST LINE\r\n\r\n", 400),
+], ids=["url-over-4k", "header-over-8k", "bad-header-name", "bad-request-line"])
+def test_errors_the_server_answers_itself_are_json(server, raw, status):
+    answer_status, body = exchange(server, raw)
+    assert answer_status == status and body["error"]["code"] and body["error"]["message"]
+
+
+def chunked(body_chunks, path="/classify"):
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    return head + b"".join(body_chunks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framing", [b"zz\r\n{}\r\n0\r\n\r\n", b"-1\r\n{}\r\n0\r\n\r\n",
+                                     b"2\r\n{}0\r\n\r\n"],
+                         ids=["not-hex", "negative", "missing-crlf"])
+def test_malformed_chunk_framing_is_a_400(server, framing):
+    status, body = exchange(server, chunked([framing]))
+    assert status == 400, body
+    assert call(server + "/health")[0] == 200
+
+
+@pytest.mark.slow
+def test_a_chunked_body_over_the_limit_is_refused_like_a_sized_one(server):
+    payload = json.dumps({"text": "We want talks."}).encode() + b" " * (2 << 20)
+    pieces = [b"%x\r\n%s\r\n" % (len(payload[i:i + 65536]), payload[i:i + 65536])
+              for i in range(0, len(payload), 65536)]
+    status, body = exchange(server, chunked(pieces + [b"0\r\n\r\n"]))
+    assert status == 413 and body["error"]["code"] == "request_entity_too_large"
+    small = json.dumps({"text": "We want talks."}).encode()
+    status, body = exchange(server, chunked([b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small)]))
+    assert status == 200 and body["results"][0]["sentences"][0]["labels"] == ["negotiation"]
