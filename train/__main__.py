@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,14 +13,14 @@ from .corpus import corpus_files, load_corpus
 from .evaluate import evaluate
 from .gate import MAX_LABEL_DROP, TOLERANCE
 from .intake import Gatekeeper
-from .jobs import TrainingBusy, run_job, training_lock
+from .jobs import TrainingBusy, run_job, training_lock, workers_die_with_this_process
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
 from .models import format_models
 from .records import read_labelled_file
 from .retrain import retrain
 from .split import DEFAULT_SEED, SPLIT_FILE, write_split
 from .stats import corpus_stats
-from .store import ExampleStore, data_dir_from_env
+from .store import STORE_FILE, ExampleStore, data_dir_from_env
 from .validate import MIN_PER_LABEL, validate_files
 
 
@@ -68,12 +69,13 @@ def cmd_agreement(args, labelset):
 
 
 def _retrain(args, labelset, store):
-    """A retrain closure with the command line's settings."""
+    """A retrain closure with the command line's settings; it takes ``may_promote``."""
     candidates = select_candidates(args.candidates.split(",") if args.candidates else [],
                                    random_state=args.seed)
-    return lambda: retrain(store, root=args.root, labelset=labelset, seed=args.seed,
-                           folds=args.folds, candidates=candidates, force=args.force,
-                           tolerance=args.tolerance, max_label_drop=args.max_label_drop)
+    return lambda may_promote=None: retrain(
+        store, root=args.root, labelset=labelset, seed=args.seed, folds=args.folds,
+        candidates=candidates, force=args.force, tolerance=args.tolerance,
+        max_label_drop=args.max_label_drop, may_promote=may_promote)
 
 
 def cmd_train(args, labelset):
@@ -81,7 +83,7 @@ def cmd_train(args, labelset):
     whether it becomes active (the default command)."""
     store = ExampleStore(args.data_dir)
     try:
-        with training_lock(store):
+        with training_lock(store), workers_die_with_this_process():
             result = _retrain(args, labelset, store)()
     except TrainingBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -96,7 +98,8 @@ def cmd_train(args, labelset):
 def cmd_job(args, labelset):
     """(internal) Run training job JOB for the service."""
     store = ExampleStore(args.data_dir)
-    return run_job(store, args.job, _retrain(args, labelset, store), lock_fd=args.lock_fd)
+    return run_job(store, args.job, _retrain(args, labelset, store), lock_fd=args.lock_fd,
+                   parent_pid=args.parent_pid)
 
 
 def cmd_add(args, labelset):
@@ -127,6 +130,14 @@ def cmd_activate(args, labelset):
     artifacts.verify_version(args.version, args.root)
     artifacts.set_active(args.version, args.root, reason="activated from the command line")
     print(f"active: {args.version}")
+    return 0
+
+
+def cmd_seal(args, labelset):
+    """Hash the manifest of VERSION, written before manifests were hashed, once its model
+    files check out against it (you vouch for its thresholds and labels)."""
+    digest = artifacts.seal_version(args.version, args.root)
+    print(f"sealed: {args.version} (manifest SHA-256 {digest})")
     return 0
 
 
@@ -176,9 +187,13 @@ def build_parser():
     p = sub.add_parser("activate", help=cmd_activate.__doc__)
     p.add_argument("version")
     p.set_defaults(func=cmd_activate)
+    p = sub.add_parser("seal", help=cmd_seal.__doc__)
+    p.add_argument("version")
+    p.set_defaults(func=cmd_seal)
     p = sub.add_parser("job", help=cmd_job.__doc__)
     p.add_argument("job")
     p.add_argument("--lock-fd", type=int, default=None)
+    p.add_argument("--parent-pid", type=int, default=None)
     p.set_defaults(func=cmd_job)
     p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__)
     p.add_argument("version", nargs="?", help="version id (default: the active one)")
@@ -201,14 +216,22 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code. Expected failures (a damaged store or
+    model, a missing file) are one line on stderr saying what and where, not a traceback."""
     args = build_parser().parse_args(argv)
     try:
         labelset = load_labelset(args.labels)
         return args.func(args, labelset)
     except (ValueError, artifacts.ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except sqlite3.DatabaseError as exc:   # every sqlite3 error but misuse, a bug
+        print(f"error: the example store {Path(args.data_dir) / STORE_FILE} cannot be used "
+              f"({exc}); if it is damaged, move it aside (an empty store is created in its "
+              "place) and restore it from a backup", file=sys.stderr)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

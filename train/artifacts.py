@@ -3,13 +3,16 @@
 A version is a directory ``<root>/<version>/`` with ``model.skops`` and
 ``manifest.json``; ``<root>/ACTIVE`` names the version in use. Models are stored with
 skops, never pickle: loading refuses any type not listed in ``TRUSTED_TYPES``, the
-file's SHA-256 must match the manifest, and the library versions must match the ones it
-was trained with.
+files' SHA-256 must match the manifest, the manifest's own content (thresholds, labels,
+everything) must match the SHA-256 it carries, and the library versions must match the
+ones it was trained with. A version name is a plain name, and nothing a version reads
+may lead outside the versions directory (``ACTIVE`` naming ``../x``, or a symlink).
 """
 import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +28,12 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
 MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
 SERVING_FILE = "serving.npz"
 HISTORY_FILE = "history.jsonl"
+#: The manifest field holding the SHA-256 of the manifest's other content.
+MANIFEST_HASH = "manifest_sha256"
+#: A version name: what ``ACTIVE``, ``history.jsonl``, the command line and the API may
+#: name. No '/', so it cannot climb out of the versions directory; no leading '.', so
+#: it is never a half-written ``.tmp-*`` directory or ``..``.
+VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 #: Types a casus model may hold beyond skops' own safe defaults (scikit-learn estimators,
 #: numpy and scipy containers). A file naming anything else is refused before loading.
@@ -78,6 +87,70 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def manifest_digest(manifest):
+    """The SHA-256 of a manifest's content without its own hash field, over canonical
+    JSON (sorted keys, no spaces), so only a change of content changes it, not layout."""
+    content = {k: v for k, v in manifest.items() if k != MANIFEST_HASH}
+    # ASCII with escapes: any string JSON can hold encodes, lone surrogates included
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def seal_manifest(manifest):
+    """The manifest with its hash field set. It is hashed as it will read back from JSON
+    (tuples become lists, keys strings), so a saved manifest verifies."""
+    content = {k: v for k, v in manifest.items() if k != MANIFEST_HASH}
+    content = json.loads(json.dumps(content))
+    return dict(content, **{MANIFEST_HASH: manifest_digest(content)})
+
+
+def check_manifest(manifest, where):
+    """Refuse a manifest whose content does not match the hash it carries."""
+    if not isinstance(manifest, dict):
+        raise ModelLoadError(f"manifest {where} is not a JSON object; the version is damaged")
+    if MANIFEST_HASH not in manifest:
+        raise ModelLoadError(f"manifest {where} carries no {MANIFEST_HASH}, so its "
+                             "thresholds and labels cannot be checked; retrain, or if it was "
+                             "written before manifests were hashed and you trust it, run "
+                             "`python -m train seal VERSION`")
+    if manifest_digest(manifest) != manifest[MANIFEST_HASH]:
+        raise ModelLoadError(f"manifest {where} does not match the SHA-256 it carries; it "
+                             "was edited after training (thresholds, labels or another "
+                             "field); retrain or activate another version")
+
+
+def check_version_name(version):
+    """Refuse anything but a plain version name (see ``VERSION_NAME``)."""
+    if not isinstance(version, str) or not VERSION_NAME.fullmatch(version) \
+            or ".." in version:
+        raise ModelLoadError(f"{version!r:.80} is not a version name (letters, digits, "
+                             "'.', '_' and '-', not starting with '.', no '..'); refused")
+
+
+def _inside(path, root_real):
+    """Whether ``path``, symlinks followed, lies inside the directory ``root_real``."""
+    real = Path(os.path.realpath(path))
+    return real != root_real and real.is_relative_to(root_real)
+
+
+def version_dir(version, root=DEFAULT_ROOT):
+    """The directory of ``version`` under ``root``, refused unless the name is plain and
+    the directory and every symlink in it resolve inside ``root`` (a version or a file
+    linked to elsewhere would let whoever controls that place choose what is served)."""
+    check_version_name(version)
+    root_real = Path(os.path.realpath(root))
+    path = Path(root) / version
+    if not _inside(path, root_real):
+        raise ModelLoadError(f"model version {path} leads outside {root_real} "
+                             "(a symlink); refused")
+    if path.is_dir():
+        for entry in path.iterdir():
+            if entry.is_symlink() and not _inside(entry, root_real):
+                raise ModelLoadError(f"{entry} is a symlink leading outside {root_real}; "
+                                     "refused")
+    return path
+
+
 def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     """Write a complete version directory under a temporary name, then rename it into
     place, so a crash never leaves a half-written version under a real name."""
@@ -85,6 +158,7 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     version = manifest["version"]
+    check_version_name(version)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
     for _, step in pipeline.named_steps["features"].transformer_list:
         if hasattr(step, "stop_words_"):   # every pruned term: most of the file, never used
@@ -92,28 +166,34 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     skops.io.dump(pipeline, staging / MODEL_FILE)
     with open(staging / SERVING_FILE, "wb") as handle:
         numpy.savez(handle, **compile_pipeline(pipeline))
-    manifest = dict(manifest, model_file=MODEL_FILE,
-                    model_sha256=_sha256(staging / MODEL_FILE), serving_file=SERVING_FILE,
-                    serving_sha256=_sha256(staging / SERVING_FILE),
-                    libraries=library_versions())
+    manifest = seal_manifest(dict(manifest, model_file=MODEL_FILE,
+                                  model_sha256=_sha256(staging / MODEL_FILE),
+                                  serving_file=SERVING_FILE,
+                                  serving_sha256=_sha256(staging / SERVING_FILE),
+                                  libraries=library_versions()))
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     os.rename(staging, root / version)
     return root / version
 
 
-def set_active(version, root=DEFAULT_ROOT, reason=""):
+def set_active(version, root=DEFAULT_ROOT, reason="", confirm=None):
     """Point ``ACTIVE`` at ``version`` with an atomic replace, and append the change to
     ``history.jsonl`` (the record a service falls back along if a version goes bad).
+    Returns True, or False when ``confirm()`` (called with the lock held, just before the
+    switch) says no. Only the name and place are checked here; callers verify the
+    version's files first (``verify_version`` or ``load_model``).
 
     Activations are serialised with a lock on the versions directory, so a promotion and
     an activation at the same moment both complete, one after the other.
     """
     root = Path(root)
-    if not (root / version / MANIFEST_FILE).is_file():
+    if not (version_dir(version, root) / MANIFEST_FILE).is_file():
         raise ModelLoadError(f"no complete model version '{version}' in {root}")
     lock = os.open(root / ".activate.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if confirm is not None and not confirm():
+            return False
         handle, staging = tempfile.mkstemp(prefix=f".{ACTIVE_FILE}.", dir=root)
         with os.fdopen(handle, "w", encoding="utf-8") as pointer:
             pointer.write(version + "\n")
@@ -127,6 +207,7 @@ def set_active(version, root=DEFAULT_ROOT, reason=""):
             history.write(json.dumps(entry) + "\n")
     finally:
         os.close(lock)
+    return True
 
 
 def activation_history(root=DEFAULT_ROOT):
@@ -152,9 +233,12 @@ def incomplete_versions(root=DEFAULT_ROOT):
 
 
 def active_version(root=DEFAULT_ROOT):
-    """The active version id, or None when no model has been built yet."""
+    """What ``ACTIVE`` names, or None when no model has been built yet. It is returned as
+    written; loading it refuses anything but a plain version name (``version_dir``)."""
     pointer = Path(root) / ACTIVE_FILE
-    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+    if not pointer.is_file():
+        return None
+    return pointer.read_bytes().decode("utf-8", errors="replace").strip()
 
 
 def list_versions(root=DEFAULT_ROOT):
@@ -166,23 +250,44 @@ def list_versions(root=DEFAULT_ROOT):
                   if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).is_file())
 
 
-def read_manifest(version, root=DEFAULT_ROOT):
-    """A version's manifest as a dict."""
-    path = Path(root) / version / MANIFEST_FILE
+def read_manifest(version, root=DEFAULT_ROOT, check=False):
+    """A version's manifest as a dict; with ``check``, refused unless its content matches
+    its hash (``check_manifest``)."""
+    path = version_dir(version, root) / MANIFEST_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"cannot read manifest {path}: {exc}") from exc
+        raise ModelLoadError(f"cannot read manifest {path}: {exc}; the version is damaged, "
+                             "activate another one or retrain") from exc
+    if check:
+        check_manifest(manifest, path)
+    return manifest
+
+
+def _model_file(directory, manifest, name_field, default=None):
+    """A model file the manifest names: a plain file name inside the version directory."""
+    name = manifest.get(name_field, default)
+    if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
+        raise ModelLoadError(f"manifest of {directory} names {name!r} as {name_field}, not "
+                             "a file name; refused")
+    return directory / name
 
 
 def verify_version(version, root=DEFAULT_ROOT):
-    """Check a version without loading it: manifest readable, model files present and
-    matching their SHA-256, libraries as installed. Returns ``(manifest, model path)``."""
-    manifest = read_manifest(version, root)
-    path = Path(root) / version / manifest.get("model_file", MODEL_FILE)
+    """Check a version without loading it: name and place, manifest readable and matching
+    its own hash, model files present and matching their SHA-256, libraries as installed.
+    Returns ``(manifest, model path)``."""
+    directory = version_dir(version, root)
+    manifest = read_manifest(version, root, check=True)
+    return manifest, _verify_files(version, directory, manifest)
+
+
+def _verify_files(version, directory, manifest):
+    """Check the model files and libraries a manifest names; returns the model path."""
+    path = _model_file(directory, manifest, "model_file", MODEL_FILE)
     files = [(path, manifest.get("model_sha256"))]
     if manifest.get("serving_file"):
-        files.append((Path(root) / version / manifest["serving_file"],
+        files.append((_model_file(directory, manifest, "serving_file"),
                       manifest.get("serving_sha256")))
     for file, digest in files:
         if not file.is_file():
@@ -196,14 +301,39 @@ def verify_version(version, root=DEFAULT_ROOT):
         detail = ", ".join(f"{k} {v[0]} (installed: {v[1]})" for k, v in mismatched.items())
         raise ModelLoadError(f"model {version} was built with {detail}; install the pinned "
                              "requirements or retrain")
-    return manifest, path
+    return path
+
+
+def seal_version(version, root=DEFAULT_ROOT):
+    """Give a manifest written before manifests were hashed its hash, once its model files
+    have been checked against it; refuses one that already carries a hash. Returns the
+    manifest's SHA-256. The operator vouches for the manifest's content by doing this."""
+    directory = version_dir(version, root)
+    manifest = read_manifest(version, root)
+    if not isinstance(manifest, dict) or MANIFEST_HASH in manifest:
+        check_manifest(manifest, directory / MANIFEST_FILE)
+        raise ModelLoadError(f"manifest of {version} is already sealed; nothing to do")
+    _verify_files(version, directory, manifest)
+    sealed = seal_manifest(manifest)
+    staging = directory / f".{MANIFEST_FILE}.tmp"
+    staging.write_text(json.dumps(sealed, indent=1), encoding="utf-8")
+    os.replace(staging, directory / MANIFEST_FILE)
+    return sealed[MANIFEST_HASH]
 
 
 def load_model(version=None, root=DEFAULT_ROOT):
-    """The only way to load a model: checks hash, library versions and trusted types."""
-    version = version or active_version(root)
-    if version is None:
-        raise ModelLoadError(f"no active model in {root}; build one with `python -m train`")
+    """The only way to load a model: checks name and place, the manifest's and the files'
+    hashes, library versions and trusted types."""
+    if not version:
+        version = active_version(root)
+        if version is None:
+            raise ModelLoadError(f"no active model in {root}; build one with "
+                                 "`python -m train`")
+        try:
+            check_version_name(version)
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"{Path(root) / ACTIVE_FILE}: {exc}; activate a version "
+                                 "with `python -m train activate VERSION`") from None
     manifest, path = verify_version(version, root)
     labels, thresholds = list(manifest["labels"]), manifest["thresholds"]
     if manifest.get("serving_file"):

@@ -1,7 +1,8 @@
 """The quality gate: a retrained version replaces the active one only if it is not worse
 on the frozen test split, overall or for any one label."""
 import json
-from pathlib import Path
+
+from .artifacts import ModelLoadError, version_dir
 
 #: The gate's decision, written next to each retrained version.
 GATE_FILE = "gate.json"
@@ -42,8 +43,13 @@ def gate(candidate, active, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
 
 
 def read_gate(version, root):
-    """The gate decision recorded for ``version``, or None (e.g. built before gating)."""
+    """The gate decision recorded for ``version``, or None (built before gating, or the
+    file is unreadable, not a decision, or outside the versions directory)."""
     try:
-        return json.loads((Path(root) / version / GATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        decision = json.loads((version_dir(version, root) / GATE_FILE).read_text(
+            encoding="utf-8"))
+    except (OSError, ValueError, ModelLoadError):
         return None
+    if not isinstance(decision, dict) or not isinstance(decision.get("candidate"), dict):
+        return None
+    return decision

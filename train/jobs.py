@@ -5,9 +5,28 @@ the process holding it ends in any way, SIGKILL included, so a job still marked 
 or running while nobody holds the lock is known to have died; it is marked failed the
 next time anyone looks. Training writes its version under a temporary name and only the
 gate moves ``ACTIVE``, so a killed trainer leaves the served model untouched.
+
+A job never outlives what started it, and nothing it started outlives the job:
+
+- the job runs in a session (and process group) of its own, which its cross-validation
+  workers (joblib/loky processes) join; when the job ends in any way, the service
+  worker that waits for it kills whatever is left of that group;
+- the job watches its parent, the service worker: once that is gone (killed, restarted),
+  the job kills its own group, and it never promotes a version without checking, under
+  the activation lock, that its parent is still there;
+- each loky worker watches the job the same way and exits once the job is gone, which
+  covers a job and its service both killed at once (loky's own idle timeout would keep
+  them, a few hundred MB, for five minutes).
+
+Parents are watched by polling ``getppid()`` rather than with ``PR_SET_PDEATHSIG``: the
+kernel sends that signal when the *thread* that forked the child ends, and a threaded
+server (Werkzeug, gthread) starts jobs from short-lived request threads, so the job
+would die the moment its request was answered. A changed ``getppid()`` means the parent
+process is gone, whichever thread started the child.
 """
 import fcntl
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -15,6 +34,7 @@ import time
 import traceback
 import uuid
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from .store import now
@@ -23,6 +43,12 @@ LOCK_FILE = "train.lock"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DIED = ("the training process ended without finishing (killed or crashed); "
         "nothing was promoted and the active version is unchanged")
+PARENT_GONE = ("not promoted: the service that started this training job has gone, so "
+               "the job stops")
+#: How often a job and its workers look whether their parent is still there.
+PARENT_POLL_SECONDS = 0.2
+#: How long an ended job's process group gets to go on SIGTERM before SIGKILL.
+GROUP_GRACE_SECONDS = 5
 
 
 class TrainingBusy(Exception):
@@ -88,31 +114,124 @@ def start_job(store, cli_args=(), force=False, requested_by=None):
         logs.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "train", *cli_args, "--data-dir",
                    str(store.data_dir), *(["--force"] if force else []),
-                   "job", job_id, "--lock-fd", str(fd)]
+                   "job", job_id, "--lock-fd", str(fd), "--parent-pid", str(os.getpid())]
         with open(logs / f"{job_id}.log", "ab") as log:
+            # A new session makes the job the leader of a process group that its workers
+            # join, so the whole tree can be killed by the group's id (the job's pid).
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, pass_fds=(fd,),
                                        env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                        stdin=subprocess.DEVNULL, stdout=log,
                                        stderr=subprocess.STDOUT, start_new_session=True)
         store.update_job(job_id, pid=process.pid)
-        # Reap the child when it ends so it never lingers as a zombie of this worker.
-        threading.Thread(target=process.wait, daemon=True).start()
+        threading.Thread(target=_reap, args=(process,), name=f"casus-job-{job_id}",
+                         daemon=True).start()
         return job_id
     finally:
         os.close(fd)
 
 
-def run_job(store, job_id, train, lock_fd=None):
-    """The child's side: mark the job running, call ``train()`` (which returns the gate's
-    decision) and record the outcome. Without an inherited ``lock_fd`` it takes the lock.
+def _reap(process):
+    """Wait for a job (so it never lingers as a zombie of this worker), then end what is
+    left of its process group: workers of a job that was killed would otherwise idle on.
+
+    The group's id stays reserved while any member lives, so this reaches only the job's
+    own processes; once none is left it finds nobody (ESRCH).
+    """
+    process.wait()
+    end_group(process.pid)
+
+
+def end_group(pgid, grace=GROUP_GRACE_SECONDS):
+    """SIGTERM process group ``pgid``, give it ``grace`` seconds to go, SIGKILL the rest.
+
+    SIGTERM first because the resource trackers of loky and multiprocessing ignore it:
+    they outlive the workers by a moment and remove the /dev/shm folders they recorded,
+    which SIGKILL would leave behind. Nothing else in a job's group handles SIGTERM, so
+    the job and its workers die at once, whatever they are computing.
+    """
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while _signal_group(pgid, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _signal_group(pgid, signal.SIGKILL)
+
+
+def _signal_group(pgid, signum):
+    """Send ``signum`` to a process group; False when the group has no member left."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # a member we may not signal; nothing else we can do
+        return True
+    return True
+
+
+def parent_alive(parent_pid):
+    """True while ``parent_pid`` is still this process's parent (the children of a dead
+    process are handed to init or a subreaper, so ``getppid()`` changes)."""
+    return os.getppid() == parent_pid
+
+
+def die_with_parent(parent_pid, interval=PARENT_POLL_SECONDS):
+    """Kill this process, and its process group if it leads one, as soon as ``parent_pid``
+    is no longer its parent; checked from a daemon thread every ``interval`` seconds.
+
+    Also the initializer of the job's loky workers (see ``workers_die_with_this_process``).
+    """
+    def watch():
+        while parent_alive(parent_pid):
+            time.sleep(interval)
+        try:
+            print(f"pid {os.getpid()}: parent {parent_pid} has gone; stopping", flush=True)
+        except (OSError, ValueError):   # stdout may be a pipe the dead parent was reading
+            pass
+        _kill_own_tree()
+
+    threading.Thread(target=watch, name="casus-parent-watch", daemon=True).start()
+
+
+def _kill_own_tree():
+    """End this process's group when it leads one (a job in its own session; SIGTERM, as
+    in ``end_group``, and this process is in it), else only this process: a process that
+    does not lead its group must not kill it, since it is its parent's (a shell, a test
+    runner, a job)."""
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def workers_die_with_this_process():
+    """Within the block, joblib's process workers (loky) exit soon after this process
+    dies, however it dies, instead of idling on for loky's five-minute timeout."""
+    from joblib import parallel_config   # training-side only
+    with parallel_config(backend="loky", initializer=die_with_parent,
+                         initargs=(os.getpid(),)):
+        yield
+
+
+def run_job(store, job_id, train, lock_fd=None, parent_pid=None):
+    """The child's side: mark the job running, call ``train(may_promote)`` (which returns
+    the gate's decision) and record the outcome. Without an inherited ``lock_fd`` it takes
+    the lock. With ``parent_pid`` (the service worker that started it), the job dies with
+    that process and ``may_promote()`` is false once it is gone.
     """
     if lock_fd is None:
         lock_fd = _acquire(store.data_dir)
     else:
         os.fstat(lock_fd)   # fails loudly if the lock was not handed over
+    may_promote = None
+    if parent_pid is not None:
+        if not parent_alive(parent_pid):   # gone before we even started
+            store.update_job(job_id, state="failed", finished_at=now(), error=PARENT_GONE)
+            return 1
+        die_with_parent(parent_pid)
+        may_promote = partial(parent_alive, parent_pid)
     store.update_job(job_id, state="running", started_at=now(), pid=os.getpid())
     try:
-        result = train()
+        with workers_die_with_this_process():
+            result = train(may_promote)
     except BaseException as exc:
         traceback.print_exc()
         store.update_job(job_id, state="failed", finished_at=now(),

@@ -1,25 +1,35 @@
 """The list of model versions with their figures, for `python -m train models` and
 GET /models."""
 import json
-from pathlib import Path
 
 from . import artifacts
 from .gate import read_gate
 
 
 def _test_figures(version, root):
-    """Test-split macro-F1 and per-label F1 from the gate or the evaluation report."""
+    """Test-split macro-F1 and per-label F1 from the gate or the evaluation report; None
+    when neither is there or either is not what it should be (a listing never fails on
+    one damaged file)."""
     decision = read_gate(version, root)
     if decision:
-        return decision["candidate"]["test"]
+        return _figures(decision["candidate"].get("test"))
     try:
-        report = json.loads((Path(root) / version / "evaluation.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        report = json.loads((artifacts.version_dir(version, root) / "evaluation.json")
+                            .read_text("utf-8"))
+        per_label = report["model"]["per_label"]
+        return _figures({"macro_f1": round(report["model"]["macro_f1"], 4),
+                         "per_label_f1": {k: round(v["f1"], 4) for k, v in per_label.items()
+                                          if k != "none"}})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError,
+            artifacts.ModelLoadError):
         return None
-    labels = [k for k in report["model"]["per_label"] if k != "none"]
-    return {"macro_f1": round(report["model"]["macro_f1"], 4),
-            "per_label_f1": {k: round(report["model"]["per_label"][k]["f1"], 4)
-                             for k in labels}}
+
+
+def _figures(test):
+    """``test`` if it holds a numeric macro-F1, else None."""
+    if isinstance(test, dict) and isinstance(test.get("macro_f1"), (int, float)):
+        return test
+    return None
 
 
 def list_models(root=artifacts.DEFAULT_ROOT):
@@ -30,14 +40,14 @@ def list_models(root=artifacts.DEFAULT_ROOT):
     versions = []
     for version in reversed(artifacts.list_versions(root)):
         try:
-            manifest = artifacts.read_manifest(version, root)
+            manifest = artifacts.read_manifest(version, root, check=True)
         except artifacts.ModelLoadError as exc:
             versions.append({"version": version, "status": "unreadable", "error": str(exc)})
             continue
         decision = read_gate(version, root)
         if version == active:
             status = "active"
-        elif decision and not decision["promoted"]:
+        elif decision and decision.get("promoted") is False:
             status = "rejected"
         else:
             status = "previously active" if version in history else "candidate"
@@ -48,7 +58,8 @@ def list_models(root=artifacts.DEFAULT_ROOT):
             "stored_examples": manifest.get("data", {}).get("stored_examples", 0),
             "cv_macro_f1": manifest.get("cv", {}).get("out_of_fold", {}).get("macro_f1"),
             "test": _test_figures(version, root),
-            "gate": decision and {k: decision[k] for k in ("promoted", "forced", "reason")}})
+            "gate": decision and {k: decision.get(k) for k in ("promoted", "forced",
+                                                               "reason")}})
     return {"active": active, "versions": versions,
             "incomplete": artifacts.incomplete_versions(root)}
 
@@ -62,14 +73,21 @@ def format_models(root=artifacts.DEFAULT_ROOT):
         mark = "* " if v["status"] == "active" else "  "
         test = v.get("test") or {}
         cv = v.get("cv_macro_f1")
+        if v["status"] == "unreadable":
+            lines.append(f"  {v['version']:<24}{'unreadable':<19}{v['error']}")
+            continue
         lines.append(f"{mark}{v['version']:<24}{v['status']:<19}"
                      f"{test.get('macro_f1', float('nan')):>14.3f}"
                      f"{cv if cv is not None else float('nan'):>13.3f}"
                      f"{v.get('stored_examples') or 0:>8}  {v.get('model') or ''}")
-        if v.get("gate") and not v["gate"]["promoted"]:
+        if v.get("gate") and v["gate"]["promoted"] is False:
             lines.append(f"{'':28}{v['gate']['reason']}")
     if not listing["versions"]:
         lines.append("  (no versions yet: run `python -m train`)")
+    names = {v["version"] for v in listing["versions"]}
+    if listing["active"] is not None and listing["active"] not in names:
+        lines.append(f"  ACTIVE names {listing['active']!r:.80}, which is not a version "
+                     "here; choose one with `python -m train activate VERSION`")
     for name in listing["incomplete"]:
         lines.append(f"  ignored half-written version directory {name} (a crash while saving; "
                      "safe to delete)")

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import artifacts
 from .corpus import load_corpus
 from .gate import GATE_FILE, MAX_LABEL_DROP, TOLERANCE, gate
+from .jobs import PARENT_GONE
 from .metrics import indicator, label_scores
 from .predict import predict
 from .split import load_split, partition
@@ -26,12 +27,14 @@ def test_figures(model, examples):
 
 def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, folds=5,
             candidates=None, force=False, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
-            log=print):
+            log=print, may_promote=None):
     """Train a new version and let the gate decide whether it becomes active.
 
     Returns the decision: candidate and active versions with their test figures,
     ``promoted``, ``reason`` and timings. The decision is also written next to the
-    version as ``gate.json``.
+    version as ``gate.json``. ``may_promote()``, if given, is asked at the moment of
+    promotion (a job asks whether the service that started it is still there); when it
+    says no, nothing is promoted.
     """
     started = time.perf_counter()
     extra = _usable(store.training_examples() if store else [], labelset, log)
@@ -47,6 +50,11 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
         except artifacts.ModelLoadError as exc:
             log(f"the active version cannot be loaded, so it is not compared: {exc}")
     promote, reason = gate(candidate, active, tolerance, max_label_drop, force)
+    # asked under the activation lock right before ACTIVE moves: as close to the switch as
+    # it can be, so a job whose service has died does not promote
+    if promote and not artifacts.set_active(version, root, reason=reason,
+                                            confirm=may_promote):
+        promote, reason = False, PARENT_GONE
     result = {"candidate": {"version": version, "test": candidate},
               "active": {"version": active_id, "test": active},
               "promoted": promote, "forced": bool(force), "reason": reason,
@@ -54,8 +62,6 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
               "stored_examples": len(extra),
               "seconds": round(time.perf_counter() - started, 1)}
     _write_json(Path(root) / version / GATE_FILE, result)
-    if promote:
-        artifacts.set_active(version, root, reason=reason)
     log(reason)
     return result
 

@@ -1,6 +1,7 @@
 """Versioned artifacts: atomic writes, and a loader that refuses anything untrustworthy."""
 import hashlib
 import json
+import os
 import threading
 
 import numpy as np
@@ -10,7 +11,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from train import artifacts
-from train.artifacts import ModelLoadError, load_model, save_version, set_active
+from train.artifacts import (ModelLoadError, load_model, save_version, seal_manifest,
+                             set_active, verify_version)
 from train.predict import predict
 
 LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
@@ -61,7 +63,7 @@ def test_other_library_versions_are_refused(saved):
     path = root / "v1" / "manifest.json"
     written = json.loads(path.read_text())
     written["libraries"]["scikit-learn"] = "0.0.1"
-    path.write_text(json.dumps(written))
+    path.write_text(json.dumps(seal_manifest(written)))   # as if really built with it
     with pytest.raises(ModelLoadError, match=r"scikit-learn 0\.0\.1 \(installed: "):
         load_model(root=root)
 
@@ -72,9 +74,9 @@ def write_legacy_version(root, pipeline, version="v1"):
     directory.mkdir(parents=True)
     skops.io.dump(pipeline, directory / "model.skops")
     digest = hashlib.sha256((directory / "model.skops").read_bytes()).hexdigest()
-    (directory / "manifest.json").write_text(json.dumps(dict(
+    (directory / "manifest.json").write_text(json.dumps(seal_manifest(dict(
         manifest(version), model_file="model.skops", model_sha256=digest,
-        libraries=artifacts.library_versions())))
+        libraries=artifacts.library_versions()))))
 
 
 def test_untrusted_types_are_refused(tmp_path):
@@ -140,3 +142,124 @@ def test_simultaneous_activations_all_complete_and_are_all_recorded(saved, tiny)
     lines = (root / artifacts.HISTORY_FILE).read_text().splitlines()
     assert len(lines) == 1 + 160 and all(json.loads(line)["version"] for line in lines)
     assert not [p for p in root.iterdir() if p.name.startswith(".ACTIVE.")]
+
+
+def edit_manifest(root, version, change):
+    """Apply ``change`` to a version's manifest on disk, as a hand edit would."""
+    path = root / version / artifacts.MANIFEST_FILE
+    written = json.loads(path.read_text())
+    change(written)
+    path.write_text(json.dumps(written, indent=1))
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: m["thresholds"].update(accusation=0.05),
+    lambda m: m["labels"].reverse(),
+    lambda m: m.update(version="v1 "),
+    lambda m: m.pop(artifacts.MANIFEST_HASH),
+    lambda m: m.update({artifacts.MANIFEST_HASH: "0" * 64}),
+], ids=["threshold", "label order", "other field", "hash removed", "hash replaced"])
+def test_an_edited_manifest_is_refused_on_load_and_on_activation(saved, change):
+    root, _ = saved
+    save_version(saved[1], manifest("v2"), root)
+    assert load_model("v2", root).thresholds["accusation"] == 0.5
+    edit_manifest(root, "v2", change)
+    with pytest.raises(ModelLoadError, match="manifest_sha256|SHA-256"):
+        load_model("v2", root)
+    with pytest.raises(ModelLoadError, match="manifest_sha256|SHA-256"):
+        verify_version("v2", root)                       # what every activation calls
+    assert artifacts.active_version(root) == "v1"
+
+
+def test_the_manifest_hash_ignores_layout_only(saved):
+    root, _ = saved
+    path = root / "v1" / artifacts.MANIFEST_FILE
+    path.write_text(json.dumps(dict(reversed(json.loads(path.read_text()).items()))))
+    assert load_model(root=root).version == "v1"
+
+
+def test_a_manifest_from_before_hashing_can_be_sealed_once_its_files_check_out(saved):
+    root, _ = saved
+    edit_manifest(root, "v1", lambda m: m.pop(artifacts.MANIFEST_HASH))
+    with pytest.raises(ModelLoadError, match="python -m train seal"):
+        load_model(root=root)
+    artifacts.seal_version("v1", root)
+    assert load_model(root=root).version == "v1"
+    with pytest.raises(ModelLoadError, match="already sealed"):
+        artifacts.seal_version("v1", root)
+    save_version(saved[1], manifest("v2"), root)
+    edit_manifest(root, "v2", lambda m: m.pop(artifacts.MANIFEST_HASH))
+    (root / "v2" / artifacts.MODEL_FILE).write_bytes(b"not the model")
+    with pytest.raises(ModelLoadError, match="does not match the SHA-256"):
+        artifacts.seal_version("v2", root)
+    assert artifacts.MANIFEST_HASH not in artifacts.read_manifest("v2", root)
+
+
+@pytest.mark.parametrize("pointer", ["../elsewhere", "/tmp", "..", ".", "v1/../v1",
+                                     ".tmp-v1-abc", "", "v1\x00"])
+def test_active_must_name_a_plain_version(saved, pointer):
+    root, _ = saved
+    (root / artifacts.ACTIVE_FILE).write_text(pointer + "\n")
+    with pytest.raises(ModelLoadError, match="ACTIVE.*not a version name"):
+        load_model(root=root)
+
+
+@pytest.mark.parametrize("name", ["../elsewhere", "/tmp/v1", "..", "a/b", ".hidden"])
+def test_versions_are_refused_by_name_everywhere(saved, name):
+    root, _ = saved
+    for call in (lambda: load_model(name, root), lambda: set_active(name, root),
+                 lambda: verify_version(name, root),
+                 lambda: artifacts.read_manifest(name, root)):
+        with pytest.raises(ModelLoadError, match="not a version name"):
+            call()
+    assert artifacts.active_version(root) == "v1"
+
+
+def outside_copy(root, tmp_path):
+    """A complete, valid copy of v1 outside the versions directory."""
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    save_version(load_pipeline(root), manifest("v9"), outside)
+    return outside / "v9"
+
+
+def load_pipeline(root):
+    return skops.io.load(root / "v1" / artifacts.MODEL_FILE, trusted=artifacts.TRUSTED_TYPES)
+
+
+def test_a_version_symlinked_outside_the_model_directory_is_refused(saved, tmp_path):
+    root, _ = saved
+    outside = outside_copy(root, tmp_path)
+    assert load_model("v9", outside.parent).version == "v9"   # sound where it lives
+    os.symlink(outside, root / "v9")
+    for call in (lambda: load_model("v9", root), lambda: set_active("v9", root),
+                 lambda: verify_version("v9", root)):
+        with pytest.raises(ModelLoadError, match="leads outside"):
+            call()
+    (root / artifacts.ACTIVE_FILE).write_text("v9\n")
+    with pytest.raises(ModelLoadError, match="leads outside"):
+        load_model(root=root)
+
+
+@pytest.mark.parametrize("name", [artifacts.MANIFEST_FILE, artifacts.SERVING_FILE,
+                                  artifacts.MODEL_FILE, "gate.json"])
+def test_a_file_symlinked_outside_the_model_directory_is_refused(saved, tmp_path, name):
+    root, _ = saved
+    save_version(load_pipeline(root), manifest("v2"), root)
+    (root / "v2" / "gate.json").write_text("{}")
+    # the very same bytes, moved out and linked back: only the place is wrong
+    moved = tmp_path.parent / f"{tmp_path.name}-{name}"
+    os.replace(root / "v2" / name, moved)
+    os.symlink(moved, root / "v2" / name)
+    with pytest.raises(ModelLoadError, match="symlink leading outside"):
+        load_model("v2", root)
+    with pytest.raises(ModelLoadError, match="symlink leading outside"):
+        set_active("v2", root)
+
+
+def test_symlinks_inside_the_model_directory_are_fine(saved):
+    root, _ = saved
+    os.symlink("v1", root / "v1-alias")
+    os.symlink(root / "v1", root / "v1-absolute-alias")
+    assert load_model("v1-alias", root).version == "v1"
+    assert load_model("v1-absolute-alias", root).version == "v1"

@@ -3,8 +3,10 @@ succeed, each names the version that answered it, and every worker switches."""
 import json
 import os
 import shutil
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from live_server import call, gunicorn
@@ -15,8 +17,9 @@ TOKEN = "e2e-admin-token"
 
 
 def copy_version(source_root, version, root, new_version, threshold=None):
-    """A copy of a saved version under another id (files hard-linked, manifest renamed);
-    ``threshold`` replaces every label's threshold, so the copy answers differently."""
+    """A copy of a saved version under another id (files hard-linked, manifest renamed
+    and sealed again); ``threshold`` replaces every label's threshold, so the copy answers
+    differently."""
     shutil.copytree(source_root / version, root / new_version, copy_function=os.link)
     manifest_path = root / new_version / artifacts.MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
@@ -24,19 +27,63 @@ def copy_version(source_root, version, root, new_version, threshold=None):
     if threshold is not None:
         manifest["thresholds"] = dict.fromkeys(manifest["thresholds"], threshold)
     manifest_path.unlink()            # the hard link is shared; write a file of its own
-    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.write_text(json.dumps(artifacts.seal_manifest(manifest)))
 
 
-@pytest.mark.slow
-def test_requests_during_promotion_all_succeed(tmp_path):
+def wait_for(condition, what, seconds=60):
+    """Poll ``condition`` until it holds; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"never saw {what}"
+        time.sleep(0.05)
+
+
+def two_versions(tmp_path):
+    """A versions directory with ``va`` (the shipped model) active and ``vb`` (the same,
+    assigning every label); the server's environment for it."""
     served = artifacts.active_version()
     root = tmp_path / "models"
     root.mkdir()
     copy_version(artifacts.DEFAULT_ROOT, served, root, "va")
     copy_version(artifacts.DEFAULT_ROOT, served, root, "vb", threshold=0.0)  # every label
     artifacts.set_active("va", root)
-    env = {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
-           "CASUS_ADMIN_TOKEN": TOKEN}
+    return served, root, {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
+                          "CASUS_ADMIN_TOKEN": TOKEN}
+
+
+def activate(base, version):
+    status, body, _ = call(base + f"/models/{version}/activate", b"",
+                           headers={"Authorization": f"Bearer {TOKEN}"})
+    assert status == 200, body
+
+
+def answering_version(base):
+    return call(base + "/classify", {"text": "We call on both sides to talk."})[1]["model"]["version"]
+
+
+def workers(master_pid):
+    return set(Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split())
+
+
+@pytest.mark.slow
+def test_a_worker_restarted_after_a_rollback_never_serves_the_rolled_back_version(tmp_path):
+    _, root, env = two_versions(tmp_path)
+    artifacts.set_active("vb", root)                    # the master preloads vb
+    with gunicorn(env) as base:
+        activate(base, "va")                            # roll back
+        wait_for(lambda: all(answering_version(base) == "va" for _ in range(20)),
+                 "every worker on va")
+        before = workers(base.pid)
+        os.kill(int(sorted(before)[0]), signal.SIGKILL)
+        wait_for(lambda: len(workers(base.pid) - before) == 1, "the re-forked worker")
+        seen = [answering_version(base) for _ in range(300)]
+    # without the check before the first request, the new worker answers from vb
+    assert set(seen) == {"va"}, f"{seen.count('vb')} of {len(seen)} answers from vb"
+
+
+@pytest.mark.slow
+def test_requests_during_promotion_all_succeed(tmp_path):
+    served, root, env = two_versions(tmp_path)
     outcomes, stop = [], threading.Event()
 
     def client():
@@ -54,10 +101,8 @@ def test_requests_during_promotion_all_succeed(tmp_path):
         threads = [threading.Thread(target=client) for _ in range(8)]
         for thread in threads:
             thread.start()
-        time.sleep(2)
-        status, body, _ = call(base + "/models/vb/activate", b"",
-                               headers={"Authorization": f"Bearer {TOKEN}"})
-        assert status == 200, body
+        wait_for(lambda: sum(o[2] == "va" for o in outcomes) >= 200, "answers from va")
+        activate(base, "vb")
         activated = time.monotonic()
         deadline = activated + 30
         while time.monotonic() < deadline:     # until 3 s of answers are all from vb

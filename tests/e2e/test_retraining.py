@@ -1,5 +1,6 @@
-"""Retraining for real: a training process killed with SIGKILL changes nothing, and the
-next job trains, passes the gate and is served without a restart."""
+"""Retraining for real: a training process killed with SIGKILL changes nothing and leaves
+no process behind, and the next job trains, passes the gate and is served without a
+restart."""
 import os
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import time
 
 import pytest
+from proctree import alive, process_tree, wait_for_line, wait_until
 
 from service import create_app
 from train import artifacts
@@ -15,6 +17,10 @@ from train.store import ExampleStore
 TOKEN = {"Authorization": "Bearer t0ken"}
 #: A quick training (one candidate, two folds, about 15 s) for the test's jobs.
 QUICK = ["--folds", "2", "--candidates", "word-lr"]
+#: A training that is killed once its first fold is in: four more folds, the final fit
+#: and the evaluation still to go, seconds of work on any machine, against a log polled
+#: every 50 ms. The kill is never timed; it waits for the event.
+KILLED = ["--folds", "5", "--candidates", "word-lr"]
 EXAMPLES = [{"text": "The ambassador said the raids on the camps were collective "
                      "punishment of a whole people.", "labels": ["accusation"]},
             {"text": "Our guns answered only after theirs opened up on the border posts.",
@@ -24,6 +30,7 @@ EXAMPLES = [{"text": "The ambassador said the raids on the camps were collective
 
 
 def wait_for(client, job, states, timeout=180):
+    """Poll a job until it reaches one of ``states`` (final ones: they cannot be missed)."""
     deadline = time.monotonic() + timeout
     while True:
         body = client.get(f"/train/{job}").get_json()
@@ -33,12 +40,19 @@ def wait_for(client, job, states, timeout=180):
         time.sleep(0.25)
 
 
+def in_cross_validation(data_dir, job):
+    """Wait until the job's log shows its first cross-validation fold done: the job is
+    running and its worker processes are up."""
+    wait_for_line(data_dir / "jobs" / f"{job}.log", "fold 1/")
+
+
 @pytest.mark.slow
 def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
         save_tiny, tmp_path):
     save_tiny("v1", active=True)
     app = create_app({"MODEL_DIR": str(save_tiny.root), "DATA_DIR": str(tmp_path / "data"),
-                      "ADMIN_TOKEN": "t0ken", "TRAIN_ARGS": QUICK, "MODEL_WATCH_SECONDS": 0})
+                      "ADMIN_TOKEN": "t0ken", "TRAIN_ARGS": KILLED,
+                      "MODEL_WATCH_SECONDS": 0})
     client = app.test_client()
     assert client.post("/examples", json={"examples": EXAMPLES}, headers=TOKEN).status_code \
         == 201
@@ -49,11 +63,16 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
     assert response.status_code == 202
     job = response.get_json()["job"]
     assert client.post("/train", headers=TOKEN).status_code == 409
-    running = wait_for(client, job, {"running"})
-    time.sleep(4)                                   # well into cross-validation
-    os.kill(store.job(job)["pid"], signal.SIGKILL)
+    in_cross_validation(tmp_path / "data", job)
+    record = store.job(job)
+    assert record["state"] == "running" and record["started_at"]
+    tree = process_tree(record["pid"])
+    assert len(tree) >= 3, tree                     # the job and its loky workers at least
+    os.kill(record["pid"], signal.SIGKILL)          # the job alone, as the OOM killer would
+    wait_until(lambda: not alive(tree), 20,
+               lambda: f"the killed job's processes end; still running: {alive(tree)}")
     killed = wait_for(client, job, {"failed"}, timeout=20)
-    assert "killed or crashed" in killed["error"] and running["started_at"]
+    assert "killed or crashed" in killed["error"]
     assert artifacts.active_version(save_tiny.root) == "v1"
     assert artifacts.list_versions(save_tiny.root) == ["v1"]
     assert client.post("/classify", json={"text": "Talks now."}).get_json()["model"][
@@ -62,6 +81,7 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
     assert [(e.text, e.labels) for e in store.training_examples()] == \
         [(e.text, e.labels) for e in before]
 
+    app.config["TRAIN_ARGS"] = QUICK
     response = client.post("/train", headers=TOKEN)   # the lock died with the trainer
     assert response.status_code == 202
     done = wait_for(client, response.get_json()["job"], {"succeeded", "rejected", "failed"})

@@ -1,0 +1,93 @@
+"""Training jobs and promotion: a job whose service has gone never promotes."""
+import fcntl
+import json
+import os
+
+import pytest
+
+from train import artifacts, jobs, retrain
+from train.gate import GATE_FILE
+from train.jobs import PARENT_GONE, parent_alive, run_job
+from train.store import ExampleStore
+
+
+@pytest.fixture
+def fake_training(monkeypatch, save_tiny):
+    """``retrain`` with its training replaced by saving the tiny model as version v2."""
+    save_tiny("v1", active=True)
+
+    def train_model(root, **_):
+        save_tiny("v2")
+        return artifacts.read_manifest("v2", root)
+    monkeypatch.setattr(retrain, "train_model", train_model)
+    return save_tiny.root
+
+
+def test_retraining_promotes_when_allowed(fake_training):
+    result = retrain.retrain(root=fake_training, may_promote=lambda: True, log=lambda *a: 0)
+    assert result["promoted"] and artifacts.active_version(fake_training) == "v2"
+
+
+def test_retraining_does_not_promote_once_the_service_has_gone(fake_training):
+    asked = []
+    result = retrain.retrain(root=fake_training, may_promote=lambda: asked.append(1),
+                             log=lambda *a: 0)
+    assert asked == [1]                      # asked at the moment of promotion
+    assert not result["promoted"] and result["reason"] == PARENT_GONE
+    assert artifacts.active_version(fake_training) == "v1"
+    assert artifacts.activation_history(fake_training) == ["v1"]
+    gate = json.loads((fake_training / "v2" / GATE_FILE).read_text())
+    assert gate["promoted"] is False and gate["reason"] == PARENT_GONE
+
+
+def test_the_promotion_check_runs_under_the_activation_lock(save_tiny):
+    save_tiny("v1", active=True)
+    save_tiny("v2")
+    root = save_tiny.root
+    held = []
+
+    def confirm():
+        # an activation started now would have to wait for this one
+        probe = os.open(root / ".activate.lock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(probe)
+        return False
+    assert artifacts.set_active("v2", root, confirm=confirm) is False
+    assert held == [True] and artifacts.active_version(root) == "v1"
+    assert artifacts.set_active("v2", root, confirm=lambda: True) is True
+    assert artifacts.active_version(root) == "v2"
+
+
+def test_parent_alive_follows_the_real_parent():
+    assert parent_alive(os.getppid())
+    assert not parent_alive(os.getpid())
+
+
+def test_a_job_whose_service_has_gone_before_it_starts_does_not_train(tmp_path):
+    store = ExampleStore(tmp_path)
+    store.create_job("job1")
+
+    def train(may_promote):
+        raise AssertionError("must not train")
+    assert run_job(store, "job1", train, parent_pid=os.getpid()) == 1   # not our parent
+    job = store.job("job1")
+    assert job["state"] == "failed" and job["error"] == PARENT_GONE
+
+
+def test_a_job_passes_its_parent_check_to_training(tmp_path, monkeypatch):
+    watched = []
+    monkeypatch.setattr(jobs, "die_with_parent", watched.append)   # no watcher in pytest
+    store = ExampleStore(tmp_path)
+    store.create_job("job2")
+    seen = []
+
+    def train(may_promote):
+        seen.append(may_promote())
+        return {"promoted": True}
+    assert run_job(store, "job2", train, parent_pid=os.getppid()) == 0
+    assert watched == [os.getppid()] and seen == [True]
+    assert store.job("job2")["state"] == "succeeded"
