@@ -48,3 +48,12 @@ def test_the_container_check_takes_its_mirror_from_the_machines_apt_sources(tmp_
     missing = mirror(tmp_path)
     assert missing.returncode == 1 and "MIRROR" in missing.stderr
     assert "deb.debian.org" not in (ROOT / ".ci/container-check").read_text()
+
+
+def test_a_request_over_its_time_budget_is_a_503_not_a_dead_worker(save_tiny, tmp_path):
+    save_tiny("v1", active=True)
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0,
+                      "TIME_BUDGET_SECONDS": -1})
+    response = app.test_client().post("/classify", json={"text": "We call for talks."})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "time_budget_exceeded"
