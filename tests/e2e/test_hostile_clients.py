@@ -102,3 +102,15 @@ def test_a_chunked_body_over_the_limit_is_refused_like_a_sized_one(server):
     small = json.dumps({"text": "We want talks."}).encode()
     status, body = exchange(server, chunked([b"%x\r\n%s\r\n0\r\n\r\n" % (len(small), small)]))
     assert status == 200 and body["results"][0]["sentences"][0]["labels"] == ["negotiation"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["ab. " * 25000, "1.2.3!?" * 14000,
+                                  ("Mr. A. B. " * 9900)[:99_000]],
+                         ids=["ab-dot", "digits-dots-marks", "titles-initials"])
+def test_pathological_text_is_answered_and_the_worker_lives(server, text):
+    status, body, _ = call(server + "/classify", {"text": text})
+    assert status == 200
+    sentences = body["results"][0]["sentences"]
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in sentences)
+    assert call(server + "/health")[0] == 200

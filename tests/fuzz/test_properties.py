@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tiny_model import LABELS, fit_tiny
 
 from service import create_app
-from service.segment import _CLOSERS, _SEGMENTER, sentence_spans, single_sentence
+from service.segment import _BREAKS, _CLOSING, _TERMINAL, sentence_spans
 from train.artifacts import LoadedModel
 
 #: ``make test`` runs a short, repeatable sample; ``make fuzz`` a long, random one.
@@ -40,30 +40,63 @@ def app_with_tiny_model():
 CLIENT = app_with_tiny_model().test_client()
 
 
+#: Pieces that defeat sentence splitters: abbreviations, initials, runs of dots, digits
+#: with dots, punctuation runs, quotation marks (nested, unbalanced), brackets, every
+#: kind of line break and space, CJK stops.
+TRAPS = st.sampled_from([
+    "Mr.", "Dr.", "Gen.", "U.S.", "U.N.", "e.g.", "No.", "Art.", "para.", "vs.", "A.", "b.",
+    "iv.", "1.", "12.3.", "1.5", "...", "…", ".", "..", "!?", "?!", "‽", "。", "！", "？",
+    '"', "'", "“", "”", "‘", "’", "«", "»", "(", ")", "[", "]", "-", "•", ",", ";", ":",
+    " ", "  ", "\t", "\n", "\r\n", "\r", "\u2028", "\u2029", "\x85", "\x0c", "\u00a0",
+    "\u3000", "a", "the", "The", "We", "said", "7", "2024", "é", "你"])
+#: Adversarial text: a short run of traps (no spaces at all when it happens to contain
+#: none), repeated into lines of up to 100,000 characters (the service's limit).
+ADVERSARIAL = st.builds(lambda unit, times: ("".join(unit) * times)[:100_000],
+                        st.lists(TRAPS, min_size=1, max_size=12),
+                        st.integers(1, 5) | st.integers(100, 10_000))
+#: The same, always a single line-or-so of 100,000 characters.
+HUGE = st.lists(TRAPS, min_size=1, max_size=12).map(
+    lambda unit: ("".join(unit) * (100_000 // len("".join(unit)) + 1))[:100_000])
+
+
+def check_segmentation(text):
+    """The segmentation properties: spans in order and not overlapping, trimmed, only
+    white space between them, nothing but white space left out, no line break inside a
+    span, and two spans on one line split only after terminal punctuation (with any
+    closing marks) or between CJK stops."""
+    spans = sentence_spans(text)
+    position = 0
+    for start, end in spans:
+        assert position <= start < end <= len(text)          # in order, no overlap
+        assert text[position:start].strip() == ""            # only white space between
+        assert text[start:end] == text[start:end].strip()    # edges trimmed
+        assert not any(c in _BREAKS for c in text[start:end])
+        position = end
+    assert text[position:].strip() == ""                     # nothing lost at the end
+    for (start, end), (following, _) in zip(spans, spans[1:]):
+        if not any(c in _BREAKS for c in text[end:following]):
+            assert text[start:end].rstrip(_CLOSING)[-1:] in set(_TERMINAL), text[start:end]
+
+
 @pytest.mark.slow
 @SETTINGS
 @given(PROSE)
 def test_segmentation_loses_and_duplicates_nothing(text):
-    position = 0
-    for start, end in sentence_spans(text):
-        assert position <= start < end <= len(text)          # in order, no overlap
-        assert text[position:start].strip() == ""            # only white space between
-        assert text[start:end] == text[start:end].strip()    # edges trimmed
-        position = end
-    assert text[position:].strip() == ""                     # nothing lost at the end
+    check_segmentation(text)
 
 
 @pytest.mark.slow
 @SETTINGS
-@given(PROSE)
-def test_the_single_sentence_shortcut_agrees_with_pysbd(text):
-    for line in text.split("\n"):
-        if line.strip() and single_sentence(line):
-            pieces = [p for p in _SEGMENTER.segment(line) if line[p.start:p.end].strip()]
-            # pysbd sometimes splits closing punctuation off as a "sentence"; the
-            # shortcut keeps it with its sentence, the only difference allowed
-            assert all(set(line[p.start:p.end].strip()) <= set(_CLOSERS)
-                       for p in pieces[1:]), pieces
+@given(ADVERSARIAL)
+def test_segmentation_holds_on_adversarial_text(text):
+    check_segmentation(text)
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 4))
+@given(HUGE)
+def test_segmentation_holds_on_huge_adversarial_texts(text):
+    check_segmentation(text)
 
 
 @pytest.mark.slow
