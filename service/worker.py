@@ -12,6 +12,7 @@ granian's own error pages cannot be made JSON.
 import html
 import json
 import re
+import signal
 
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -52,6 +53,15 @@ def json_error_response(page):
 class JsonErrorWorker(GeventWorker):
     """gevent's worker whose own error answers (a bad request line, a header too long,
     a malformed chunk) are the documented JSON, not gunicorn's HTML."""
+
+    def init_process(self):
+        # A worker starts with the master's signal handlers, which only queue a signal
+        # for the master's loop: a SIGTERM that came while gevent patched the process
+        # (a few hundred ms) was lost, and stopping waited out the 30 s graceful timeout.
+        # Until the worker's own handlers are in place, a signal does what it says.
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            signal.signal(number, signal.SIG_DFL)
+        super().init_process()
 
     def handle_error(self, req, client, addr, exc):
         captured = _Captured()

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -174,6 +175,25 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     os.rename(staging, root / version)
     return root / version
+
+
+def copy_version(version, root, new_version, new_root=None, threshold=None):
+    """A copy of ``version`` named ``new_version`` (under ``new_root``, default ``root``):
+    model files hard-linked, the manifest renamed and sealed again; ``threshold``
+    replaces every label's threshold, so the copy answers differently. For load tests
+    and hot-swap checks that need two versions of one model."""
+    new_root = Path(new_root or root)
+    check_version_name(new_version)
+    source = version_dir(version, root)
+    target = new_root / new_version
+    shutil.copytree(source, target, copy_function=os.link)
+    manifest = read_manifest(version, root, check=True)
+    manifest["version"] = new_version
+    if threshold is not None:
+        manifest["thresholds"] = dict.fromkeys(manifest["thresholds"], threshold)
+    (target / MANIFEST_FILE).unlink()     # the hard link is shared; write a file of its own
+    (target / MANIFEST_FILE).write_text(json.dumps(seal_manifest(manifest)), encoding="utf-8")
+    return target
 
 
 def set_active(version, root=DEFAULT_ROOT, reason="", confirm=None):

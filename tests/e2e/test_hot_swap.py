@@ -1,8 +1,6 @@
 """Promotion under load: classify requests sent while the active version changes all
 succeed, each names the version that answered it, and every worker switches."""
-import json
 import os
-import shutil
 import signal
 import threading
 import time
@@ -14,20 +12,6 @@ from live_server import call, gunicorn
 from train import artifacts
 
 TOKEN = "e2e-admin-token"
-
-
-def copy_version(source_root, version, root, new_version, threshold=None):
-    """A copy of a saved version under another id (files hard-linked, manifest renamed
-    and sealed again); ``threshold`` replaces every label's threshold, so the copy answers
-    differently."""
-    shutil.copytree(source_root / version, root / new_version, copy_function=os.link)
-    manifest_path = root / new_version / artifacts.MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text())
-    manifest["version"] = new_version
-    if threshold is not None:
-        manifest["thresholds"] = dict.fromkeys(manifest["thresholds"], threshold)
-    manifest_path.unlink()            # the hard link is shared; write a file of its own
-    manifest_path.write_text(json.dumps(artifacts.seal_manifest(manifest)))
 
 
 def wait_for(condition, what, seconds=60):
@@ -44,8 +28,8 @@ def two_versions(tmp_path):
     served = artifacts.active_version()
     root = tmp_path / "models"
     root.mkdir()
-    copy_version(artifacts.DEFAULT_ROOT, served, root, "va")
-    copy_version(artifacts.DEFAULT_ROOT, served, root, "vb", threshold=0.0)  # every label
+    artifacts.copy_version(served, artifacts.DEFAULT_ROOT, "va", root)
+    artifacts.copy_version(served, artifacts.DEFAULT_ROOT, "vb", root, threshold=0.0)  # all labels
     artifacts.set_active("va", root)
     return served, root, {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
                           "CASUS_ADMIN_TOKEN": TOKEN}
