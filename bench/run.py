@@ -6,14 +6,22 @@ Prints the summary and writes it to bench/results.json:
 - the real gunicorn server (as `make serve`) on loopback: cold start, requests/s and
   p50/p95/p99 for one-sentence requests at concurrency 1, 16 and 64, sentences/s for
   batches of 100 sentences and its ratio to in-process, and worker memory (RSS);
+- the cost of classified-sentence logging (``CASUS_LOG_CLASSIFIED=1``): single-sentence
+  requests/s and CPU ms per request at 8 clients with logging off and on (the log
+  pre-filled to 100,000 sentences), two servers side by side, as ratios (target: on/off
+  throughput at least 0.9), and whether every answered sentence was logged;
 - training time of the default model at 1x, 4x and 16x the corpus (resampled).
 
-Options: --seconds (per load level, default 10), --no-training, --out FILE.
+Options: --seconds (per load level, default 10), --no-training, --only-logging,
+--out FILE.
 """
 import argparse
 import json
+import os
 import random
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +39,7 @@ from train.labelset import load_labelset  # noqa: E402
 from train.metrics import indicator  # noqa: E402
 from train.predict import predict  # noqa: E402
 from train.split import load_split, partition  # noqa: E402
+from train.store import LOG_KEEP, ClassifiedLog  # noqa: E402
 
 
 def same_batches_in_process(model, batches):
@@ -63,6 +72,95 @@ def http_figures(model, sentences, seconds):
     return result
 
 
+def _prefill_log(data_dir, texts, n):
+    """Log ``n`` distinct sentences (corpus texts with a letter tag, as keys fold digits)."""
+    def tag(i):
+        return "".join(chr(97 + i // 26 ** k % 26) for k in range(4))
+    log = ClassifiedLog(data_dir)
+    log.append([f"{texts[i % len(texts)]} [{tag(i)}]" for i in range(n)], "prefill")
+    log.close()
+
+
+def _cpu_seconds(master):
+    """CPU seconds (user + system) used so far by the server: master and workers."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in [master, *children]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])   # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def logging_figures(sentences, seconds, concurrency=8, rounds=10):
+    """Single-sentence /classify with classified-sentence logging off and on (the log
+    pre-filled to ``LOG_KEEP`` sentences), two real servers side by side: requests/s,
+    and CPU milliseconds per request. Each of ``rounds`` loads one server for
+    ``seconds / 5``, then the other (in turn first), and the cost is the median of the
+    rounds' ratios: on a shared machine, other work moved single 2-second runs by ±20%
+    (two servers both without logging: rounds from 0.81 to 2.0, median 0.97, the one
+    started second the slower), so half the rounds start the other server first."""
+    with tempfile.TemporaryDirectory(prefix="casus-bench-") as scratch:
+        dirs = {"off": Path(scratch, "off"), "on": Path(scratch, "on")}
+        _prefill_log(dirs["on"], sentences, LOG_KEEP)
+        settings = {name: {"CASUS_DATA_DIR": str(path),
+                           "CASUS_LOG_CLASSIFIED": "1" if name == "on" else ""}
+                    for name, path in dirs.items()}
+        runs = {"off": [], "on": []}
+        answered_on = 0
+        for first, second in (("off", "on"), ("on", "off")):   # either started first
+            with served(env=settings[first]) as (port_1, master_1, _), \
+                    served(env=settings[second]) as (port_2, master_2, _):
+                answered_on += 1   # served() waits for one answered /classify
+                servers = {first: (port_1, master_1), second: (port_2, master_2)}
+                for round_ in range(rounds // 2):
+                    for name in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+                        port, master = servers[name]
+                        # split: false, so one request logs exactly one sentence (and
+                        # the cost is set against the cheapest request: no segmenting)
+                        singles = [request_bytes(port, "/classify",
+                                                 {"text": s, "split": False})
+                                   for s in sentences[:5000]]
+                        warm = run_load(port, singles, concurrency, 0.3, warmup=0)
+                        used = _cpu_seconds(master)
+                        load = run_load(port, singles, concurrency, seconds / 5, warmup=0)
+                        load["cpu_s"] = _cpu_seconds(master) - used
+                        runs[name].append(load)
+                        if name == "on":
+                            answered_on += warm["requests"] + load["requests"]
+        # the servers have exited, and each worker wrote its queue at exit
+        log = ClassifiedLog(dirs["on"])
+        newest = log.newest_id()
+        rows = log.count()
+        log.close()
+
+    def median(values):
+        return round(statistics.median(values), 3)
+
+    result = {"concurrency": concurrency, "prefilled": LOG_KEEP, "rounds": rounds}
+    for name, loads in runs.items():
+        requests = sum(r["requests"] for r in loads)
+        result[name] = {"requests": requests,
+                        "requests_per_s": round(requests / sum(r["seconds"] for r in loads), 1),
+                        "cpu_ms_per_request": round(sum(r["cpu_s"] for r in loads)
+                                                    / requests * 1000, 3),
+                        "errors": sum(r["errors"] for r in loads),
+                        "p50_ms_median": median(r["p50_ms"] for r in loads),
+                        "p99_ms_median": median(r["p99_ms"] for r in loads)}
+    pairs = list(zip(runs["off"], runs["on"]))
+    result["throughput_on_to_off"] = median(on["requests_per_s"] / off["requests_per_s"]
+                                            for off, on in pairs)
+    result["cpu_per_request_on_to_off"] = median(
+        (on["cpu_s"] / on["requests"]) / (off["cpu_s"] / off["requests"]) for off, on in pairs)
+    result["throughput_on_to_off_by_round"] = [
+        round(on["requests_per_s"] / off["requests_per_s"], 3) for off, on in pairs]
+    # every answer with logging on (warm-ups and the start-up probe too) against the
+    # sentences written: equal when nothing was dropped
+    result["answered_with_logging_on"] = answered_on
+    result["sentences_logged"] = newest - LOG_KEEP
+    result["log_rows"] = rows
+    return result
+
+
 def training_figures(factors=(1, 4, 16), seed=0):
     """Seconds to fit the default candidate on the training part resampled to each size."""
     labelset = load_labelset()
@@ -86,15 +184,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--no-training", action="store_true")
+    parser.add_argument("--only-logging", action="store_true",
+                        help="measure only the cost of classified-sentence logging")
     parser.add_argument("--out", default="bench/results.json")
     args = parser.parse_args()
     model = load_model()
     texts = [e.text for e in load_corpus()]
     sentences = random.Random(0).choices(texts, k=10_000)
     summary = {"model_version": model.version, "machine_cores": 2}
-    summary["in_process"] = inprocess_figures(model, sentences)
-    summary["http"] = http_figures(model, sentences, args.seconds)
-    if not args.no_training:
+    if not args.only_logging:
+        summary["in_process"] = inprocess_figures(model, sentences)
+        summary["http"] = http_figures(model, sentences, args.seconds)
+    summary["classified_log"] = logging_figures(sentences, args.seconds)
+    if not (args.no_training or args.only_logging):
         summary["training"] = training_figures()
     text = json.dumps(summary, indent=1)
     print(text)

@@ -1,14 +1,17 @@
 """Routes: parse and check the request, call one function, format the answer."""
 import logging
+import re
+import time
 
 from flask import Blueprint, current_app, jsonify
 
+from .classified_log import classified_logger
 from .classify import classify_texts
 from .errors import ApiError
 from .docs import render_docs
 from .openapi import openapi_spec
 from .parsing import check_unicode, json_object
-from .state import current_model, get_store
+from .state import current_model
 
 bp = Blueprint("api", __name__)
 
@@ -51,7 +54,8 @@ def classify():
     """Label every sentence of one text or a batch of texts."""
     texts, options = _parse_classify_request()
     model = current_model()
-    results = classify_texts(model, texts, **options)
+    deadline = time.monotonic() + current_app.config["TIME_BUDGET_SECONDS"]
+    results = classify_texts(model, texts, deadline=deadline, **options)
     if current_app.config["LOG_CLASSIFIED"]:
         _log_classified(results, model.version)
     return jsonify({"model": {"version": model.version, "created": model.manifest.get("created"),
@@ -60,10 +64,11 @@ def classify():
 
 
 def _log_classified(results, version):
-    """Keep the sentences for GET /review (opt-in); a logging failure never costs the
-    user their answer."""
+    """Queue the sentences for GET /review (opt-in); a background thread writes them
+    (service/classified_log.py), so the answer never waits for the disk, and a full
+    queue or a logging failure never costs the user their answer."""
     try:
-        get_store().log_classified([s["text"] for r in results for s in r["sentences"]],
+        classified_logger().submit([s["text"] for r in results for s in r["sentences"]],
                                    version)
     except Exception:
         logging.getLogger("casus").exception("could not log classified sentences")
@@ -80,11 +85,20 @@ def ready():
     """Readiness: a model is loaded. ``problem`` says when it is not the active one."""
     holder = current_app.extensions["casus_holder"]
     if holder.model is None:
-        return jsonify({"ready": False, "reason": str(holder.error)}), 503
+        return jsonify({"ready": False, "reason": _without_paths(holder.error)}), 503
     body = {"ready": True, "model": holder.model.version}
     if holder.error:
-        body["problem"] = holder.error
+        body["problem"] = _without_paths(holder.error)
     return jsonify(body)
+
+
+#: An absolute path: the server's layout is for its logs, not for anyone who asks.
+_PATH = re.compile(r"(?<![\w.])(?:/[^/\s'\"]+)+/?")
+
+
+def _without_paths(message):
+    """``message`` with each absolute path cut to its last part."""
+    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(message))
 
 
 @bp.get("/model")

@@ -1,9 +1,15 @@
-"""The labelled-example store: users' examples, corrections, training jobs and (opt-in)
-classified sentences, in one SQLite file under the data directory.
+"""The labelled-example store: users' examples, corrections and training jobs in one
+SQLite file under the data directory, and (opt-in) classified sentences in a second one.
 
 Every write is its own committed transaction, so an example is on disk before the call
 that added it returns. WAL mode lets the service's workers read while one writes; the
 schema carries its version in ``PRAGMA user_version`` and is migrated forward on open.
+
+The classified-sentence log (``ClassifiedLog``) lives in its own file because it is
+written on every classification: SQLite has one writer per file, so in the example
+store each request's log write queued behind (and fsynced like) the acknowledged
+examples. With 100,000 logged sentences that commit plus a ``DELETE … NOT IN`` over the
+whole table took single-sentence /classify from 1,258 to 1.2 requests/s at 8 clients.
 """
 import json
 import os
@@ -17,9 +23,13 @@ from .records import Example
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "var"
 STORE_FILE = "casus.sqlite3"
+LOG_FILE = "classified.sqlite3"
+#: The most classified sentences the log keeps (the newest); GET /review ranks the
+#: newest 5,000 unlabelled ones of them.
+LOG_KEEP = 100_000
 
-#: Entry i (a tuple of statements) moves the schema from version i to i + 1; never
-#: edit a released one, append a new one.
+#: Entry i (a tuple of SQL statements or ``f(db, data_dir)`` steps) moves the schema from
+#: version i to i + 1; never edit a released one, append a new one.
 MIGRATIONS = [(
     """CREATE TABLE examples (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,6 +63,25 @@ MIGRATIONS = [(
         classified_at TEXT NOT NULL
     )""",
     "CREATE INDEX classified_by_time ON classified (classified_at)",
+), (
+    # the classified sentences move to their own file (LOG_FILE; see ClassifiedLog)
+    lambda db, data_dir: _move_classified_to_log(db, data_dir),
+    "DROP TABLE classified",
+)]
+
+#: The classified-sentence log's schema, migrated like MIGRATIONS. ``id`` is the order of
+#: logging: a write appends at the end of the rowid b-tree and pruning cuts its start.
+#: No other index, and repeats are kept (and folded when read): a unique index on the
+#: key made every insert and prune touch random pages of a 12 MB index, 100 µs a
+#: sentence in batches of 100 at 100,000 rows against 15 µs for a plain append.
+LOG_MIGRATIONS = [(
+    """CREATE TABLE classified (
+        id INTEGER PRIMARY KEY,          -- the order of logging
+        key TEXT NOT NULL,               -- text_key(text)
+        text TEXT NOT NULL,
+        version TEXT,                    -- the model version that classified it
+        classified_at TEXT NOT NULL
+    )""",
 )]
 
 
@@ -71,6 +100,35 @@ def now():
 def data_dir_from_env():
     """The data directory: ``CASUS_DATA_DIR`` or ``var/`` in the project."""
     return Path(os.environ.get("CASUS_DATA_DIR", DEFAULT_DATA_DIR))
+
+
+def _migrate(db, migrations, data_dir):
+    """Run the entries of ``migrations`` past the file's ``user_version`` in one
+    transaction; an entry's items are SQL statements or ``f(db, data_dir)`` steps."""
+    db.execute("BEGIN IMMEDIATE")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number in range(version, len(migrations)):
+        for statement in migrations[number]:
+            if callable(statement):
+                statement(db, data_dir)
+            else:
+                db.execute(statement)
+    db.execute(f"PRAGMA user_version = {len(migrations)}")
+    db.execute("COMMIT")
+
+
+def _move_classified_to_log(db, data_dir):
+    """Schema 1 to 2: copy the store's logged sentences into the log file (oldest first,
+    so the newest keep the highest ids). The log commits before the store drops its
+    table; a crash in between copies again next time, and reading folds the repeats."""
+    rows = db.execute("SELECT key, text, version, classified_at FROM classified"
+                      " ORDER BY classified_at").fetchall()   # at most LOG_KEEP rows
+    if rows:
+        log = ClassifiedLog(data_dir)
+        try:
+            log.append_rows(rows)
+        finally:
+            log.close()
 
 
 class ExampleStore:
@@ -102,13 +160,7 @@ class ExampleStore:
             db.execute("COMMIT")
 
     def _migrate(self, db):
-        db.execute("BEGIN IMMEDIATE")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for number in range(version, len(MIGRATIONS)):
-            for statement in MIGRATIONS[number]:
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-        db.execute("COMMIT")
+        _migrate(db, MIGRATIONS, self.data_dir)
 
     def schema_version(self):
         """The schema version of the file on disk."""
@@ -158,23 +210,26 @@ class ExampleStore:
         return {"example": 0, "correction": 0, **dict(rows)}
 
     # -- classified sentences, kept only when logging is switched on -----------------
-    def log_classified(self, sentences, version, keep=100_000):
-        """Remember classified sentences (newest kept) as candidates for review."""
-        stamp = now()
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO classified (key, text, version, classified_at)"
-                           " VALUES (?, ?, ?, ?)",
-                           [(text_key(s), s, version, stamp) for s in sentences])
-            db.execute("DELETE FROM classified WHERE key NOT IN (SELECT key FROM classified"
-                       " ORDER BY classified_at DESC LIMIT ?)", (keep,))
-
     def unlabelled(self, limit=5000):
-        """Recently classified sentences that no stored example labels yet, newest first."""
+        """Recently classified sentences (from the log file) that no stored example labels
+        yet, newest first, each once; none when nothing was ever logged."""
+        log_path = self.data_dir / LOG_FILE
+        if not log_path.is_file():   # ATTACH would create it
+            return []
         with self._connect() as db:
-            return [row[0] for row in db.execute(
-                "SELECT c.text FROM classified c WHERE NOT EXISTS (SELECT 1 FROM examples e"
-                " WHERE e.key = c.key) ORDER BY c.classified_at DESC LIMIT ?",
-                (limit,))]
+            db.execute("ATTACH DATABASE ? AS log", (str(log_path),))
+            if db.execute("SELECT 1 FROM log.sqlite_master WHERE name = 'classified'"
+                          ).fetchone() is None:   # a log file still being created
+                return []
+            rows = db.execute(
+                "SELECT c.key, c.text FROM log.classified c WHERE NOT EXISTS (SELECT 1 FROM"
+                " main.examples e WHERE e.key = c.key) ORDER BY c.id DESC")
+            newest = {}   # key -> text, stopping at ``limit`` distinct sentences
+            for key, text in rows:
+                newest.setdefault(key, text)
+                if len(newest) >= limit:
+                    break
+            return list(newest.values())
 
     # -- training jobs ----------------------------------------------------------------
     def create_job(self, job_id, force=False, requested_by=None):
@@ -217,3 +272,68 @@ class ExampleStore:
         """SQLite's own integrity check: ``"ok"`` when the file is sound."""
         with self._connect() as db:
             return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+class ClassifiedLog:
+    """The classified-sentence log under ``data_dir`` (its own SQLite file, WAL): the
+    newest ``keep`` sentences logged, repeats included. One connection per object: open
+    it in the thread (and process) that uses it."""
+
+    #: Pruning's two statements: the newest id, then a range delete below a threshold;
+    #: both walk the rowid b-tree, neither scans the table.
+    NEWEST = "SELECT MAX(id) FROM classified"
+    PRUNE = "DELETE FROM classified WHERE id <= ?"
+
+    def __init__(self, data_dir, keep=LOG_KEEP):
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / LOG_FILE
+        self.keep = keep
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # Not FULL: these rows are a best-effort pool of review candidates (a full queue
+        # already drops some), so a power cut may cost the last batches but never
+        # corrupts the file (WAL). The example store keeps FULL on its own file.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        _migrate(self._db, LOG_MIGRATIONS, self.data_dir)
+
+    def close(self):
+        """Close the connection."""
+        self._db.close()
+
+    def append(self, sentences, version, stamp=None):
+        """Log ``sentences`` classified by model ``version`` in one transaction."""
+        stamp = stamp or now()
+        self.append_rows([(text_key(s), s, version, stamp) for s in sentences])
+
+    def append_rows(self, rows):
+        """Log ``(key, text, version, classified_at)`` rows in one transaction and prune
+        down to ``keep``."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT INTO classified (key, text, version, classified_at)"
+                           " VALUES (?, ?, ?, ?)", rows)
+            self._prune(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _prune(self, db):
+        # MAX(id) is one step down the rowid b-tree and ids are consecutive (rows are only
+        # appended, and pruned from the start), so the rows at or below MAX(id) - keep are
+        # exactly the ones beyond the newest ``keep``: no COUNT(*) (9 ms at 100,000 rows)
+        # and no OFFSET walk (15 ms) to find the threshold.
+        newest = self.newest_id(db)
+        if newest is not None and newest > self.keep:
+            db.execute(self.PRUNE, (newest - self.keep,))
+
+    def newest_id(self, db=None):
+        """The id of the newest logged sentence (ids count every sentence ever logged
+        here), or None."""
+        return (db or self._db).execute(self.NEWEST).fetchone()[0]
+
+    def count(self):
+        """How many sentences the log holds."""
+        return self._db.execute("SELECT COUNT(*) FROM classified").fetchone()[0]

@@ -178,12 +178,17 @@ def test_review_offers_logged_sentences_least_certain_first(admin_app):
     text = ("Their artillery shelled the market again. We are ready for talks. "
             "The weather was mild. It violates international law.")
     assert client.post("/classify", json={"text": text}).status_code == 200
+    assert admin_app.extensions["casus_classified_log"].flush(30)   # written off the request
     store_of(admin_app).add([Example(text="The weather was mild.", labels=(), where="t")])
     response = client.get("/review?n=10", headers={"Authorization": "Bearer s3cret-token"})
     assert response.status_code == 200
     items = response.get_json()["sentences"]
     assert len(items) == 3 and "The weather was mild." not in [i["text"] for i in items]
+    for item in items:   # the distance of the score nearest its threshold (0.3 for all)
+        assert item["margin"] == round(min(abs(s - 0.3) for s in item["scores"].values()), 4)
     assert [i["margin"] for i in items] == sorted(i["margin"] for i in items)
+    two = client.get("/review?n=2", headers={"Authorization": "Bearer s3cret-token"})
+    assert two.get_json()["sentences"] == items[:2]
     for n in ("0", "201", "²", "x", "-1"):
         bad = client.get(f"/review?n={n}", headers={"Authorization": "Bearer s3cret-token"})
         assert bad.status_code == 400, n
@@ -191,6 +196,7 @@ def test_review_offers_logged_sentences_least_certain_first(admin_app):
 
 def test_classified_text_is_not_kept_unless_logging_is_on(admin_client):
     admin_client.post("/classify", json={"text": "Their artillery shelled the market."})
+    assert "casus_classified_log" not in admin_client.application.extensions   # no queue
     assert store_of(admin_client.application).unlabelled() == []
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from train import store as store_module
 from train.records import Example
-from train.store import MIGRATIONS, ExampleStore
+from train.store import MIGRATIONS, ClassifiedLog, ExampleStore
 
 
 def example(text, labels=(), **meta):
@@ -61,9 +61,72 @@ def test_a_failed_batch_stores_nothing(tmp_path):
 
 def test_unlabelled_pool_skips_sentences_that_are_now_labelled(tmp_path):
     store = ExampleStore(tmp_path)
-    store.log_classified(["First seen.", "Second seen.", "Third seen."], "v1")
+    assert store.unlabelled() == []   # nothing logged yet, and reading creates no log
+    assert not (tmp_path / store_module.LOG_FILE).exists()
+    ClassifiedLog(tmp_path).append(["First seen.", "Second seen.", "Third seen."], "v1")
     store.add([example("second SEEN.", ["none"])])
     assert sorted(store.unlabelled()) == ["First seen.", "Third seen."]
+
+
+def test_unlabelled_pool_is_newest_first_each_sentence_once(tmp_path):
+    log = ClassifiedLog(tmp_path)
+    log.append(["Old one.", "Seen twice."], "v1")
+    log.append(["Middle one.", "seen  TWICE."], "v1")   # the same key, logged again
+    log.append(["New one."], "v2")
+    store = ExampleStore(tmp_path)
+    assert store.unlabelled() == ["New one.", "seen  TWICE.", "Middle one.", "Old one."]
+    assert store.unlabelled(limit=2) == ["New one.", "seen  TWICE."]
+
+
+def test_the_log_keeps_the_newest_sentences_up_to_its_cap(tmp_path):
+    log = ClassifiedLog(tmp_path, keep=50)
+    for start in range(0, 130, 13):   # batches that cross the cap at odd places
+        log.append([f"Sentence {chr(65 + n // 26)}{chr(65 + n % 26)}."
+                    for n in range(start, start + 13)], "v1")
+        assert log.count() == min(start + 13, 50)
+    kept = ExampleStore(tmp_path).unlabelled()
+    assert kept == [f"Sentence {chr(65 + n // 26)}{chr(65 + n % 26)}."
+                    for n in reversed(range(80, 130))]
+
+
+def test_pruning_walks_the_rowid_index_and_never_scans_the_log(tmp_path):
+    log = ClassifiedLog(tmp_path, keep=10)
+    log.append([f"Sentence number {n}." for n in range(20)], "v1")
+    with sqlite3.connect(log.path) as db:
+        for statement, args in ((ClassifiedLog.NEWEST, ()), (ClassifiedLog.PRUNE, (5,))):
+            plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", args)]
+            assert plan and all(step.startswith("SEARCH classified") for step in plan), plan
+        # what it replaced: a full scan plus a sort of the whole table on every request
+        old = ("DELETE FROM classified WHERE key NOT IN (SELECT key FROM classified"
+               " ORDER BY classified_at DESC LIMIT 10)")
+        assert "SCAN classified" in [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {old}")]
+
+
+def test_the_log_is_its_own_file_so_examples_keep_full_sync(tmp_path):
+    store, log = ExampleStore(tmp_path), ClassifiedLog(tmp_path)
+    assert log.path != store.path
+    with store._connect() as db:
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'classified'"
+                          ).fetchone() is None
+    assert log._db.execute("PRAGMA synchronous").fetchone()[0] == 1   # NORMAL
+    assert log._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sentences_logged_in_the_store_move_to_the_log_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])   # schema 1
+    ExampleStore(tmp_path)
+    with sqlite3.connect(tmp_path / store_module.STORE_FILE) as db:
+        db.executemany("INSERT INTO classified VALUES (?, ?, 'v0', ?)",
+                       [("older one.", "Older one.", "2026-11-01T00:00:00"),
+                        ("newer one.", "Newer one.", "2026-11-02T00:00:00")])
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    store = ExampleStore(tmp_path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.unlabelled() == ["Newer one.", "Older one."]
+    with store._connect() as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'classified'"
+                          ).fetchone() is None
 
 
 def test_jobs_round_trip(tmp_path):
