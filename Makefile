@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench load fuzz serve container-check clean
+.PHONY: test test-fast validate venv model train evaluate bench bench-servers bench-segmenters load fuzz serve container-check clean
 
 venv: $(STAMP)
 
@@ -64,7 +64,18 @@ clean:
 bench: $(ACTIVE)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# 64 concurrent clients against the real server for 60 s; fails on any error.
+# The serving setups side by side under 60 slow clients, then 16 normal ones (candidates
+# other than gunicorn's own workers are measured when installed: pip install waitress granian).
+bench-servers: $(ACTIVE)
+	$(BIN)/python bench/servers.py
+
+# The sentence splitters side by side: tricky cases, prose and adversarial text, and the
+# cost next to prediction (others measured when installed: pip install pysbd nupunkt ...).
+bench-segmenters: $(ACTIVE)
+	$(BIN)/python bench/segmenters.py --model --http 5
+
+# 64 concurrent clients against the real server for 60 s while the active version
+# switches three times; fails on any error.
 load: $(ACTIVE)
 	$(BIN)/python bench/load.py 60
 
