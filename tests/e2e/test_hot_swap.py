@@ -8,18 +8,16 @@ from pathlib import Path
 
 import pytest
 from live_server import call, gunicorn
+from proctree import wait_until
 
 from train import artifacts
 
 TOKEN = "e2e-admin-token"
 
 
-def wait_for(condition, what, seconds=60):
-    """Poll ``condition`` until it holds; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.05)
+def wait_for(condition, what):
+    """Poll ``condition`` until it holds; fail after 60 s."""
+    wait_until(condition, 60, f"never saw {what}")
 
 
 def two_versions(tmp_path):
