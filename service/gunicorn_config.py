@@ -11,7 +11,8 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS", 2))
 # Slow or idle clients wait on a greenlet each, never holding a worker (see service/worker.py).
 worker_class = "service.worker.JsonErrorWorker"
-worker_connections = 1000
+# Connections each worker holds at once; a greenlet and a descriptor each (~13 KB).
+worker_connections = 4000
 # Load the model once before forking, so the workers share its memory.
 preload_app = True
 # Each instance of a user would share, and remove, the one control socket in $HOME;

@@ -8,12 +8,27 @@ and 11.9 s (gthread, 8 threads); gevent parks each connection on a greenlet, and
 slowest normal request took 0.01 s. waitress buffers whole requests too, but serves from
 one process (643 single-sentence requests/s at 16 clients, against 1,255 for gevent);
 granian's own error pages cannot be made JSON.
+
+A greenlet is cheap but each connection holds one of ``worker_connections``, so a
+connection that stops sending must let go of it: gunicorn drops a request head not
+complete within ``keepalive`` seconds, and this worker reads the whole body before the
+app sees it, within ``CASUS_READ_TIMEOUT_SECONDS`` (default 15) in all, and no socket
+read or write may wait longer than that (a client that stops reading its answer). With
+2,050 connections sending a head and no body, /health waited for a free slot until the
+first of them gave up; now each is answered 408 at the deadline and the slots (4,000
+per worker) outnumber what one client gets through before then.
 """
 import html
+import io
 import json
+import os
 import re
+import resource
 import signal
+from http import HTTPStatus
 
+import gevent
+from gunicorn.http.errors import NoMoreData, ParseException
 from gunicorn.workers.ggevent import GeventWorker
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.1 (\d{3}) ([^\r\n]*)\r\n")
@@ -34,27 +49,73 @@ class _Captured:
         self.data += data
 
 
+def json_response(status, code, message):
+    """A complete HTTP response (bytes) closing the connection, with the API's JSON
+    error body."""
+    reason = HTTPStatus(status).phrase
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
 def json_error_response(page):
     """The JSON response (bytes) saying what gunicorn's HTML error ``page`` says."""
     status = _STATUS_LINE.match(page)
-    code, reason = (int(status.group(1)), status.group(2).decode("latin-1")) if status \
-        else (400, "Bad Request")
+    code = int(status.group(1)) if status else 400
+    try:
+        # gunicorn names some statuses wrongly ("501 Bad Request"); the number decides.
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        code, phrase = 400, HTTPStatus(400).phrase
     message = _MESSAGE.search(page)
     text = html.unescape(message.group(1).decode("latin-1")).strip() if message else ""
-    if code >= 500:
+    if code == 500:
         text = "the service failed to handle this request"   # never an internal detail
-    body = json.dumps({"error": {"code": reason.lower().replace(" ", "_"),
-                                 "message": text or reason}}).encode()
-    head = (f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
-    return head.encode("latin-1") + body
+    return json_response(code, phrase.lower().replace(" ", "_"), text or phrase)
+
+
+class _Chained:
+    """A request body read partly ahead: the bytes already read, then the socket's rest
+    (an over-limit chunked body, which the app answers 413 after draining)."""
+
+    def __init__(self, head, rest):
+        self._head, self._rest = io.BytesIO(head), rest
+
+    def read(self, size=-1):
+        data = self._head.read(size)
+        if size is None or size < 0:
+            return data + self._rest.read()
+        return data + self._rest.read(size - len(data)) if len(data) < size else data
+
+    def readline(self, size=-1):
+        line = self._head.readline(size)
+        if line.endswith(b"\n") or (size is not None and 0 <= size <= len(line)):
+            return line
+        return line + self._rest.readline(-1 if size is None or size < 0
+                                          else size - len(line))
+
+    def readlines(self, hint=-1):
+        return list(iter(self.readline, b""))
+
+    def __iter__(self):
+        return iter(self.readline, b"")
 
 
 class JsonErrorWorker(GeventWorker):
     """gevent's worker whose own error answers (a bad request line, a header too long,
     a malformed chunk) are the documented JSON, not gunicorn's HTML."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read_timeout = float(os.environ.get("CASUS_READ_TIMEOUT_SECONDS", 15))
+
     def init_process(self):
+        # Each connection is a file descriptor: let the worker have as many as the
+        # system allows it (worker_connections would otherwise meet a soft limit of 1,024).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         # A worker starts with the master's signal handlers, which only queue a signal
         # for the master's loop: a SIGTERM that came while gevent patched the process
         # (a few hundred ms) was lost, and stopping waited out the 30 s graceful timeout.
@@ -62,6 +123,57 @@ class JsonErrorWorker(GeventWorker):
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             signal.signal(number, signal.SIG_DFL)
         super().init_process()
+
+    def handle_request(self, listener_name, req, sock, addr):
+        """Read the whole body first (see the module docstring), then serve."""
+        sock.settimeout(self.read_timeout)   # no read or write waits longer than this
+        answer = self._read_ahead(req, sock)
+        if answer is not None:
+            sock.sendall(answer)
+            raise StopIteration()   # gunicorn closes the connection
+        return super().handle_request(listener_name, req, sock, addr)
+
+    def _read_ahead(self, req, sock):
+        """Put the body's bytes, read within the timeout, in place of ``req.body``; or
+        return the response (bytes) that answers without the app: 413 for a length over
+        the limit (before any 100 Continue invites the body), 408 for a body too slow,
+        400 for chunk framing that cannot be read."""
+        limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH")
+        length = next((int(value) for name, value in req.headers
+                       if name == "CONTENT-LENGTH"), None)   # gunicorn checked it is a number
+        if limit is not None and length is not None and length > limit:
+            return json_response(413, "request_entity_too_large",
+                                 f"the body is larger than {limit} bytes")
+        if length == 0 or not any(name in ("CONTENT-LENGTH", "TRANSFER-ENCODING")
+                                  for name, _ in req.headers):
+            return None
+        if req._expected_100_continue:
+            sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            req._expected_100_continue = False
+        # A chunked body has no length: read one byte past the limit, so the app sees
+        # that it is over and answers 413.
+        want = length if length is not None else (limit + 1 if limit is not None else None)
+        parts, size = [], 0
+        try:
+            with gevent.Timeout(self.read_timeout):
+                while want is None or size < want:
+                    part = req.body.read(1 << 16 if want is None else min(1 << 16, want - size))
+                    if not part:
+                        break
+                    parts.append(part)
+                    size += len(part)
+        except (gevent.Timeout, TimeoutError):
+            return json_response(408, "request_timeout", f"the request body did not arrive "
+                                                         f"within {self.read_timeout:g} s")
+        except (OSError, NoMoreData):
+            raise   # the client went away: gunicorn closes quietly
+        except ParseException as exc:   # a bad chunk size, a missing CRLF
+            return json_response(400, "invalid_body",
+                                 f"the request body cannot be read ({type(exc).__name__}: {exc})")
+        data = b"".join(parts)
+        req.body = _Chained(data, req.body) if want is not None and size >= want \
+            and length is None else io.BytesIO(data)
+        return None
 
     def handle_error(self, req, client, addr, exc):
         captured = _Captured()

@@ -9,10 +9,14 @@ import pytest
 from live_server import call, gunicorn
 
 
+#: The body read timeout the server runs with here (CASUS_READ_TIMEOUT_SECONDS).
+READ_TIMEOUT = 8
+
+
 @pytest.fixture(scope="module")
 def server():
     """The real server on the shipped default model."""
-    with gunicorn() as base:
+    with gunicorn({"CASUS_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT)}) as base:
         yield base
 
 
@@ -74,6 +78,82 @@ def test_slow_clients_do_not_hold_the_workers(server):
 def test_errors_the_server_answers_itself_are_json(server, raw, status):
     answer_status, body = exchange(server, raw)
     assert answer_status == status and body["error"]["code"] and body["error"]["message"]
+
+
+def answer_of(sock):
+    """``(status, JSON body)`` of what the server sends on ``sock`` until it closes."""
+    answer = b""
+    while chunk := sock.recv(1 << 16):
+        answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head[9:12]), json.loads(body)
+
+
+@pytest.mark.slow
+def test_connections_that_never_send_their_body_do_not_starve_others(server):
+    # Before: 2 workers x 1,000 connections, each held by a head announcing a body that
+    # never came, and /health waited for a slot. 2,100 > 2,000.
+    held = []
+    try:
+        for _ in range(2100):
+            s = socket.create_connection(("127.0.0.1", port_of(server)), timeout=60)
+            s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      b"application/json\r\nContent-Length: 100\r\n\r\n")
+            held.append(s)
+        assert call(server + "/health")[0] == 200
+        status, body, _ = call(server + "/classify", {"text": "We want talks."})
+        assert status == 200 and body["results"][0]["sentences"]
+        # and each held connection is let go with a 408 once its time is up
+        answers = [answer_of(s) for s in held]
+        assert {status for status, _ in answers} == {408}
+        assert answers[0][1]["error"]["code"] == "request_timeout"
+    finally:
+        for s in held:
+            s.close()
+
+
+def continue_then_answer(base, length, body=b""):
+    """Send a head with ``Expect: 100-continue``; the first status the server answers
+    with, then (after sending ``body`` if that was 100) the final ``(status, JSON)``."""
+    with socket.create_connection(("127.0.0.1", port_of(base)), timeout=20) as s:
+        s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  b"\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                  b"Content-Length: %d\r\n\r\n" % length)
+        first = s.recv(12)
+        if first.startswith(b"HTTP/1.1 100"):
+            s.sendall(body)
+            answer = s.recv(1 << 16)   # the rest of the 100 and perhaps more
+            while b"\r\n\r\n" not in answer:
+                answer += s.recv(1 << 16)
+            rest = answer.split(b"\r\n\r\n", 1)[1]
+            while chunk := s.recv(1 << 16):
+                rest += chunk
+            head, _, payload = rest.partition(b"\r\n\r\n")
+            return 100, (int(head[9:12]), json.loads(payload))
+        rest = first
+        while chunk := s.recv(1 << 16):
+            rest += chunk
+        head, _, payload = rest.partition(b"\r\n\r\n")
+        return int(head[9:12]), (int(head[9:12]), json.loads(payload))
+
+
+@pytest.mark.slow
+def test_expect_continue_is_answered_413_before_an_oversized_body(server):
+    first, (status, body) = continue_then_answer(server, 5 << 20)
+    assert first == 413 and status == 413
+    assert body["error"]["code"] == "request_entity_too_large"
+    text = json.dumps({"text": "We want talks."}).encode()
+    first, (status, body) = continue_then_answer(server, len(text), text)
+    assert first == 100 and status == 200
+    assert body["results"][0]["sentences"][0]["labels"] == ["negotiation"]
+
+
+@pytest.mark.slow
+def test_an_unknown_transfer_coding_is_a_json_501(server):
+    status, body = exchange(server, b"POST /classify HTTP/1.1\r\nHost: x\r\n"
+                                    b"Transfer-Encoding: xchunked\r\n\r\n{}")
+    assert status == 501 and body["error"]["code"] == "not_implemented"
+    assert "xchunked" in body["error"]["message"]
 
 
 def chunked(body_chunks, path="/classify"):
