@@ -15,7 +15,7 @@ from train.jobs import TrainingBusy, job_status, start_job
 from train.models import list_models
 from train.records import Problem, add_row
 
-from .errors import ApiError
+from .errors import ApiError, without_paths
 from .parsing import check_unicode, json_object
 from .review import least_certain
 from .state import current_model, get_gatekeeper, get_store, store_exists
@@ -150,6 +150,12 @@ def train_status(job_id):
 def models():
     """Every version with its status and test figures; which one this worker serves."""
     listing = list_models(current_app.config["MODEL_DIR"])
+    # the listing is for anyone; the server's paths are for its log
+    for version in listing["versions"]:
+        if "error" in version:
+            version["error"] = without_paths(version["error"])
+    if "active_error" in listing:
+        listing["active_error"] = without_paths(listing["active_error"])
     holder = current_app.extensions["casus_holder"]
     listing["serving"] = holder.model.version if holder.model else None
     return jsonify(listing)

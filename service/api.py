@@ -1,13 +1,12 @@
 """Routes: parse and check the request, call one function, format the answer."""
 import logging
-import re
 import time
 
 from flask import Blueprint, current_app, jsonify
 
 from .classified_log import classified_logger
 from .classify import classify_texts
-from .errors import ApiError
+from .errors import ApiError, without_paths
 from .docs import render_docs
 from .openapi import openapi_spec
 from .parsing import check_unicode, json_object
@@ -85,20 +84,11 @@ def ready():
     """Readiness: a model is loaded. ``problem`` says when it is not the active one."""
     holder = current_app.extensions["casus_holder"]
     if holder.model is None:
-        return jsonify({"ready": False, "reason": _without_paths(holder.error)}), 503
+        return jsonify({"ready": False, "reason": without_paths(holder.error)}), 503
     body = {"ready": True, "model": holder.model.version}
     if holder.error:
-        body["problem"] = _without_paths(holder.error)
+        body["problem"] = without_paths(holder.error)
     return jsonify(body)
-
-
-#: An absolute path: the server's layout is for its logs, not for anyone who asks.
-_PATH = re.compile(r"(?<![\w.])(?:/[^/\s'\"]+)+/?")
-
-
-def _without_paths(message):
-    """``message`` with each absolute path cut to its last part."""
-    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(message))
 
 
 @bp.get("/model")

@@ -1,4 +1,5 @@
 """One error type for the API, and the handlers that turn every failure into JSON."""
+import re
 import sqlite3
 
 from flask import jsonify
@@ -14,8 +15,20 @@ class ApiError(Exception):
         self.details, self.headers = details or {}, headers or {}
 
 
+#: An absolute path: the server's layout is for its logs, not for anyone who asks.
+_PATH = re.compile(r"(?<![\w.])(?:/[^/\s'\"]+)+/?")
+
+
+def without_paths(message):
+    """``message`` with each absolute path cut to its last part."""
+    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], str(message))
+
+
 def _body(code, message, status, details=None, headers=None):
-    response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
+    # Every error message leaves without the server's paths (a model or data directory
+    # named in a load failure); the log keeps them.
+    response = jsonify({"error": {"code": code, "message": without_paths(message),
+                                  **(details or {})}})
     response.status_code = status
     response.headers.update(headers or {})
     return response

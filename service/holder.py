@@ -6,7 +6,9 @@ start-up, which may since have been rolled back) and then about once a second fr
 background thread. A changed pointer is loaded completely (hashes, libraries, trusted
 types) before one reference is swapped, so a request that already took the old model
 finishes on it; a version that fails to load is reported and the old one keeps serving.
-A pointer that cannot be read is read again at the next look, never taken as seen.
+A pointer that cannot be read is read again at the next look, never taken as seen; a
+version that fails to load is tried again after 1 s, then 2, 4 ... up to 60 s (its
+files may be being restored), so no worker stays on an older version for good.
 """
 import logging
 import os
@@ -22,12 +24,15 @@ log = logging.getLogger("casus.model")
 class ModelHolder:
     """Holds the model a worker serves; ``root=None`` serves a given model, unwatched."""
 
-    def __init__(self, root=None, model=None, interval=1.0):
+    def __init__(self, root=None, model=None, interval=1.0, clock=time.monotonic):
         self.root = Path(root) if root is not None else None
         self.model = model
         self.interval = interval
         self.error = None        # why the active version is not the one served, if it isn't
         self._pointer = None     # (inode, mtime) of ACTIVE when last looked at
+        self._retry_at = None    # when (``clock()``) to try again a version that failed
+        self._clock = clock
+        self._backoff = 1.0
         self._watcher_pid = None
         self._locks = {}         # pid -> its lock: made in the process that uses it
 
@@ -38,12 +43,14 @@ class ModelHolder:
             log.warning("ignoring half-written model directory %s/%s (a crash while "
                         "saving; safe to delete)", self.root, name)
         self._pointer = self._pointer_state()
-        active = artifacts.active_version(self.root)
+        active = None
         try:
+            active = artifacts.active_version(self.root)
             self.model = artifacts.load_model(active, self.root)
             return
         except Exception as exc:   # any failure, not only the checks, falls back
-            self.error = f"active version {active} cannot be served: {exc}"
+            self.error = f"active version {active or '(unreadable ACTIVE)'} cannot be " \
+                         f"served: {exc}"
             log.error(self.error)
         for version in artifacts.activation_history(self.root):
             if version == active:
@@ -74,7 +81,8 @@ class ModelHolder:
         when the served model changed."""
         with self._lock():
             state = self._pointer_state()
-            if self.root is None or state is None or state == self._pointer:
+            retry = self._retry_at is not None and self._clock() >= self._retry_at
+            if self.root is None or state is None or (state == self._pointer and not retry):
                 return False
             try:
                 active = artifacts.active_version(self.root)
@@ -83,19 +91,24 @@ class ModelHolder:
                 log.error("%s; still serving %s", self.error,
                           self.model.version if self.model else "nothing")
                 return False
+            if state != self._pointer:
+                self._backoff = 1.0
             self._pointer = state
             if self.model is not None and active == self.model.version:
-                self.error = None
+                self.error, self._retry_at, self._backoff = None, None, 1.0
                 return False
             started = time.perf_counter()
             try:
                 model = artifacts.load_model(active, self.root)
             except Exception as exc:   # damaged, or any other failure: keep serving
                 self.error = f"active version {active} cannot be served: {exc}"
-                log.error("%s; still serving %s", self.error,
-                          self.model.version if self.model else "nothing")
+                self._retry_at = self._clock() + self._backoff
+                log.error("%s; still serving %s; trying again in %g s", self.error,
+                          self.model.version if self.model else "nothing", self._backoff)
+                self._backoff = min(self._backoff * 2, 60.0)
                 return False
             previous, self.model, self.error = self.model, model, None
+            self._retry_at, self._backoff = None, 1.0
             log.warning("pid %d now serves %s (was %s; loaded in %.1fs)", os.getpid(),
                         model.version, previous.version if previous else "nothing",
                         time.perf_counter() - started)

@@ -162,8 +162,11 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     parser.add_argument("--labels", default=DEFAULT_LABELS_FILE,
                         help="label set file (default: %(default)s)")
-    parser.add_argument("--root", default=artifacts.DEFAULT_ROOT,
-                        help="model versions directory (default: %(default)s)")
+    # the service's own setting, so `activate` and `models` act on the directory it serves
+    parser.add_argument("--root", default=os.environ.get("CASUS_MODEL_DIR",
+                                                         artifacts.DEFAULT_ROOT),
+                        help="model versions directory (default: $CASUS_MODEL_DIR or "
+                             f"{artifacts.DEFAULT_ROOT})")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
     parser.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
     parser.add_argument("--data-dir", type=Path, default=data_dir_from_env(),

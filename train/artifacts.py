@@ -252,13 +252,35 @@ def incomplete_versions(root=DEFAULT_ROOT):
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(".tmp-"))
 
 
+#: Longest ``ACTIVE`` read: a version name is far shorter; more is not a pointer.
+_MAX_POINTER_BYTES = 256
+
+
 def active_version(root=DEFAULT_ROOT):
-    """What ``ACTIVE`` names, or None when no model has been built yet. It is returned as
-    written; loading it refuses anything but a plain version name (``version_dir``)."""
+    """The version ``ACTIVE`` names, or None when no model has been built yet. A pointer
+    that is a symlink (whoever controls its target would choose what is served, and its
+    content would be shown to anyone), too long, or not a plain version name is refused
+    with ModelLoadError; ``set_active`` only ever writes a plain file."""
     pointer = Path(root) / ACTIVE_FILE
-    if not pointer.is_file():
+    if pointer.is_symlink():
+        raise ModelLoadError(f"{pointer} is a symlink; it must be a plain file (activate "
+                             "a version with `python -m train activate VERSION`); refused")
+    try:
+        with open(pointer, "rb") as handle:
+            raw = handle.read(_MAX_POINTER_BYTES + 1)
+    except FileNotFoundError:
         return None
-    return pointer.read_bytes().decode("utf-8", errors="replace").strip()
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {pointer}: {exc.strerror or exc}") from None
+    if len(raw) > _MAX_POINTER_BYTES:
+        raise ModelLoadError(f"{pointer} is longer than any version name; refused")
+    version = raw.decode("utf-8", errors="replace").strip()
+    try:
+        check_version_name(version)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{pointer}: {exc}; activate a version with "
+                             "`python -m train activate VERSION`") from None
+    return version
 
 
 def list_versions(root=DEFAULT_ROOT):
@@ -349,11 +371,6 @@ def load_model(version=None, root=DEFAULT_ROOT):
         if version is None:
             raise ModelLoadError(f"no active model in {root}; build one with "
                                  "`python -m train`")
-        try:
-            check_version_name(version)
-        except ModelLoadError as exc:
-            raise ModelLoadError(f"{Path(root) / ACTIVE_FILE}: {exc}; activate a version "
-                                 "with `python -m train activate VERSION`") from None
     manifest, path = verify_version(version, root)
     labels, thresholds = list(manifest["labels"]), manifest["thresholds"]
     if manifest.get("serving_file"):

@@ -34,8 +34,12 @@ def _figures(test):
 
 def list_models(root=artifacts.DEFAULT_ROOT):
     """Every complete version, newest first, with its status and figures, plus the
-    half-written directories a crash left behind (ignored, reported)."""
-    active = artifacts.active_version(root)
+    half-written directories a crash left behind (ignored, reported), and
+    ``active_error`` when the ``ACTIVE`` pointer itself is refused."""
+    try:
+        active, active_error = artifacts.active_version(root), None
+    except artifacts.ModelLoadError as exc:
+        active, active_error = None, str(exc)
     history = set(artifacts.activation_history(root))
     versions = []
     for version in reversed(artifacts.list_versions(root)):
@@ -60,8 +64,11 @@ def list_models(root=artifacts.DEFAULT_ROOT):
             "test": _test_figures(version, root),
             "gate": decision and {k: decision.get(k) for k in ("promoted", "forced",
                                                                "reason")}})
-    return {"active": active, "versions": versions,
-            "incomplete": artifacts.incomplete_versions(root)}
+    listing = {"active": active, "versions": versions,
+               "incomplete": artifacts.incomplete_versions(root)}
+    if active_error:
+        listing["active_error"] = active_error
+    return listing
 
 
 def format_models(root=artifacts.DEFAULT_ROOT):
@@ -85,6 +92,8 @@ def format_models(root=artifacts.DEFAULT_ROOT):
     if not listing["versions"]:
         lines.append("  (no versions yet: run `python -m train`)")
     names = {v["version"] for v in listing["versions"]}
+    if listing.get("active_error"):
+        lines.append(f"  {listing['active_error']}")
     if listing["active"] is not None and listing["active"] not in names:
         lines.append(f"  ACTIVE names {listing['active']!r:.80}, which is not a version "
                      "here; choose one with `python -m train activate VERSION`")

@@ -43,12 +43,13 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
     version = manifest["version"]
     _, test = partition(load_corpus(labelset=labelset), load_split())
     candidate = test_figures(artifacts.load_model(version, root), test)
-    active_id, active = artifacts.active_version(root), None
-    if active_id:
-        try:
+    active_id = active = None
+    try:
+        active_id = artifacts.active_version(root)
+        if active_id:
             active = test_figures(artifacts.load_model(active_id, root), test)
-        except artifacts.ModelLoadError as exc:
-            log(f"the active version cannot be loaded, so it is not compared: {exc}")
+    except artifacts.ModelLoadError as exc:
+        log(f"the active version cannot be loaded, so it is not compared: {exc}")
     promote, reason = gate(candidate, active, tolerance, max_label_drop, force)
     # asked under the activation lock right before ACTIVE moves: as close to the switch as
     # it can be, so a job whose service has died does not promote

@@ -71,7 +71,7 @@ def test_models_lists_a_damaged_model_directory(capsys, save_tiny):
     code = main(["--root", str(root), "models"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "v2" in out and "unreadable" in out and "ACTIVE names" in out
+    assert "v2" in out and "unreadable" in out and "ACTIVE" in out and "not a version name" in out
 
 
 @pytest.mark.parametrize("make", ["missing root", "garbage manifest", "edited manifest",

@@ -1,4 +1,5 @@
 """Hot swap: a newly active version replaces the served one whole; bad versions never do."""
+import json
 import logging
 import time
 
@@ -116,3 +117,55 @@ def test_ready_names_no_server_path(save_tiny):
     ready = app.test_client().get("/ready").get_json()
     assert "v2" in ready["problem"] and str(save_tiny.root) not in ready["problem"]
     assert "/" not in ready["problem"].replace("SHA-256", "")
+
+
+def test_a_version_that_failed_to_load_is_tried_again_with_growing_pauses(save_tiny):
+    # a worker forked after a rollback to v1 whose files were damaged at that moment
+    # kept serving v2 until ACTIVE changed again
+    save_tiny("v1", active=True)
+    save_tiny("v2", active=True)
+    now = [0.0]
+    holder = ModelHolder(save_tiny.root, clock=lambda: now[0])
+    holder.load_initial()
+    model_file = save_tiny.root / "v1" / artifacts.MODEL_FILE
+    good = model_file.read_bytes()
+    tamper(save_tiny.root / "v1")
+    artifacts.set_active("v1", save_tiny.root)
+    assert holder.refresh() is False and holder.model.version == "v2" and holder.error
+    model_file.write_bytes(good)              # repaired; ACTIVE itself does not change
+    assert holder.refresh() is False          # not yet: the first pause is 1 s
+    now[0] = 1.0
+    tamper(save_tiny.root / "v1")
+    assert holder.refresh() is False          # still damaged: the next pause is 2 s
+    model_file.write_bytes(good)
+    now[0] = 2.5
+    assert holder.refresh() is False
+    now[0] = 3.0
+    assert holder.refresh() is True and holder.model.version == "v1" and holder.error is None
+
+
+def test_an_active_pointer_that_is_a_symlink_is_refused(save_tiny, tmp_path):
+    save_tiny("v1", active=True)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("v1\n")   # even content naming a real version
+    pointer = save_tiny.root / artifacts.ACTIVE_FILE
+    pointer.unlink()
+    pointer.symlink_to(outside)
+    app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
+    client = app.test_client()
+    ready = client.get("/ready")   # served from history, with the problem named
+    assert ready.get_json()["model"] == "v1" and "symlink" in ready.get_json()["problem"]
+    listing = client.get("/models").get_json()
+    assert listing["active"] is None and "symlink" in listing["active_error"]
+    assert str(tmp_path) not in json.dumps(listing) + json.dumps(ready.get_json())
+
+
+def test_an_oversized_active_pointer_is_refused_unread(save_tiny):
+    save_tiny("v1", active=True)
+    (save_tiny.root / artifacts.ACTIVE_FILE).write_bytes(b"v1" + b" " * (1 << 20))
+    try:
+        artifacts.active_version(save_tiny.root)
+    except artifacts.ModelLoadError as exc:
+        assert "longer than any version name" in str(exc)
+    else:
+        raise AssertionError("an oversized ACTIVE was accepted")
