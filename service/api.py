@@ -54,7 +54,8 @@ def classify():
     texts, options = _parse_classify_request()
     model = current_model()
     deadline = time.monotonic() + current_app.config["TIME_BUDGET_SECONDS"]
-    results = classify_texts(model, texts, deadline=deadline, **options)
+    results = classify_texts(model, texts, deadline=deadline,
+                             max_sentences=current_app.config["MAX_SENTENCES"], **options)
     if current_app.config["LOG_CLASSIFIED"]:
         _log_classified(results, model.version)
     return jsonify({"model": {"version": model.version, "created": model.manifest.get("created"),

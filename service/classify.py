@@ -22,15 +22,21 @@ def _check(deadline):
                        headers={"Retry-After": "1"})
 
 
-def classify_texts(model, texts, split=True, explain=False, deadline=None):
+def classify_texts(model, texts, split=True, explain=False, deadline=None,
+                   max_sentences=None):
     """One result per text: its sentences (with offsets, labels, top label, scores and,
     with ``explain``, explanations) and a count of sentences per label and ``none``.
-    Past ``deadline`` (a ``time.monotonic()`` value) it raises a 503 ApiError."""
+    Past ``deadline`` (a ``time.monotonic()`` value) it raises a 503 ApiError; over
+    ``max_sentences`` sentences in all, a 422 before any is predicted."""
     units = []
     for index, text in enumerate(texts):
         spans = sentence_spans(text) if split else [(0, len(text))]
         units.extend((index, start, end) for start, end in spans)
         _check(deadline)
+        if max_sentences is not None and len(units) > max_sentences:
+            raise ApiError(422, "too_many_sentences",
+                           f"the texts hold more than {max_sentences} sentences; at most "
+                           f"{max_sentences} per request, so send them in several requests")
     predictions = []
     for first in range(0, len(units), _CHUNK):
         predictions.extend(predict(model, [texts[i][s:e] for i, s, e

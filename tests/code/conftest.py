@@ -13,7 +13,7 @@ def app(tiny):
                                   "labels": tiny.labels,
                                   "label_definitions": {l: f"{l} def" for l in tiny.labels}})
     return create_app({"TESTING": True, "MAX_TEXTS": 3, "MAX_TEXT_CHARS": 500,
-                       "MAX_CONTENT_LENGTH": 4096}, model=model)
+                       "MAX_SENTENCES": 40, "MAX_CONTENT_LENGTH": 4096}, model=model)
 
 
 @pytest.fixture

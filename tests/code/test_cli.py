@@ -98,3 +98,12 @@ def test_evaluate_with_a_damaged_active_pointer_says_what_to_do(capsys, save_tin
     (save_tiny.root / artifacts.ACTIVE_FILE).write_text("../../etc\n")
     code, err = run(capsys, "--root", save_tiny.root, "evaluate")
     assert code == 1 and "ACTIVE" in err and "python -m train activate" in err
+
+
+def test_the_model_directory_defaults_to_the_services_setting(capsys, save_tiny,
+                                                               monkeypatch):
+    save_tiny("v1", active=True)
+    save_tiny("v2", active=True)
+    monkeypatch.setenv("CASUS_MODEL_DIR", str(save_tiny.root))
+    assert main(["activate", "v1"]) == 0
+    assert artifacts.active_version(save_tiny.root) == "v1"

@@ -77,7 +77,10 @@ def test_no_model_at_all_is_not_ready_until_one_is_built(save_tiny):
     app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
     client = app.test_client()
     assert client.get("/ready").status_code == 503
-    assert client.post("/classify", json={"text": "Talks."}).status_code == 503
+    for answer in (client.post("/classify", json={"text": "Talks."}), client.get("/model"),
+                   client.get("/labels")):
+        assert answer.status_code == 503
+        assert str(save_tiny.root) not in answer.get_json()["error"]["message"]
     save_tiny("v1", active=True)
     app.extensions["casus_holder"].refresh()
     assert client.get("/ready").status_code == 200

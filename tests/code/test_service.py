@@ -63,6 +63,7 @@ def test_batch_without_splitting_and_with_explanations(client):
     ({"json": {"text": "fine", "lang": "en"}}, 400, "invalid_request"),
     ({"json": {"texts": ["a", "b", "c", "d"]}}, 422, "too_many_texts"),
     ({"json": {"text": "x" * 501}}, 422, "text_too_long"),
+    ({"json": {"texts": ["War! " * 20, "War! " * 21]}}, 422, "too_many_sentences"),
     ({"data": json.dumps({"text": "x" * 5000}), "content_type": "application/json"}, 413,
      "request_entity_too_large"),
 ])
@@ -71,6 +72,12 @@ def test_bad_requests_get_a_json_error(client, kwargs, status, code):
     assert response.status_code == status
     error = response.get_json()["error"]
     assert error["code"] == code and error["message"]
+
+
+def test_options_answers_its_allow_header_and_no_body(client):
+    response = client.options("/classify")
+    assert response.status_code == 204 and not response.data
+    assert "POST" in response.headers["Allow"] and "Content-Type" not in response.headers
 
 
 def test_unknown_paths_and_methods_are_json(client):
