@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench bench-servers bench-segmenters load fuzz serve container-check clean
+.PHONY: test test-fast validate venv model train evaluate bench bench-servers bench-segmenters bench-attacks load fuzz serve container-check clean
 
 venv: $(STAMP)
 
@@ -73,6 +73,11 @@ bench-servers: $(ACTIVE)
 # cost next to prediction (others measured when installed: pip install pysbd nupunkt ...).
 bench-segmenters: $(ACTIVE)
 	$(BIN)/python bench/segmenters.py --model --http 5
+
+# The README's red-team list, measured: each attack against the server as make serve
+# runs it, with how normal requests fared meanwhile (about 2 minutes).
+bench-attacks: $(ACTIVE)
+	$(BIN)/python bench/attacks.py
 
 # 64 concurrent clients against the real server for 60 s while the active version
 # switches three times; fails on any error.

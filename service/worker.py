@@ -131,7 +131,12 @@ class JsonErrorWorker(GeventWorker):
         if answer is not None:
             sock.sendall(answer)
             raise StopIteration()   # gunicorn closes the connection
-        return super().handle_request(listener_name, req, sock, addr)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        except TimeoutError:   # a client that stopped reading its answer: not our error
+            self.log.info("closed the connection from %s: it read nothing of its answer "
+                          "for %g s", addr[0] if addr else "?", self.read_timeout)
+            raise StopIteration() from None
 
     def _read_ahead(self, req, sock):
         """Put the body's bytes, read within the timeout, in place of ``req.body``; or
