@@ -1,4 +1,5 @@
-"""Text normalisation and the feature extractors shared by every candidate model."""
+"""The feature extractors shared by every candidate model (the text is normalised first,
+in ``normalise.py``)."""
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 

@@ -9,6 +9,7 @@ correction, sent as one.
 from dataclasses import dataclass, field
 
 from .corpus import load_corpus
+from .labelset import show_labels
 from .records import Problem
 from .similarity import near_duplicate_pairs
 from .split import load_split, partition
@@ -93,10 +94,6 @@ class Gatekeeper:
             if key in known:
                 if set(known[key]) == set(example.labels):
                     return f"already in {where} with the same labels"
-                return (f"already in {where} labelled {_show(known[key])}; send a "
+                return (f"already in {where} labelled {show_labels(known[key])}; send a "
                         "correction (POST /feedback or `add --corrections`) to change it")
         return None
-
-
-def _show(labels):
-    return "[" + ", ".join(labels) + "]" if labels else "[none]"

@@ -42,3 +42,8 @@ def load_labelset(path=DEFAULT_LABELS_FILE):
     if not ids or len(set(ids)) != len(ids) or NONE in ids:
         raise ValueError(f"{path}: label ids must be unique, non-empty and not '{NONE}'")
     return LabelSet(ids=ids, definitions=definitions)
+
+
+def show_labels(labels):
+    """Labels as a reader sees them in a message: ``[a, b]``, or ``[none]``."""
+    return "[" + ", ".join(labels) + "]" if labels else f"[{NONE}]"

@@ -6,7 +6,7 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .labelset import NONE
+from .labelset import NONE, show_labels
 from .records import Problem, read_labelled_file
 from .similarity import NEAR_DUPLICATE_THRESHOLD, near_duplicate_pairs
 
@@ -110,7 +110,7 @@ def _duplicate_problems(report, near_duplicates=True):
                 problems.append(Problem(
                     "error", example.where,
                     f"same text as {first.where} with conflicting labels "
-                    f"{_show(example.labels)} vs {_show(first.labels)}"))
+                    f"{show_labels(example.labels)} vs {show_labels(first.labels)}"))
             else:
                 problems.append(Problem("error", example.where,
                                         f"exact duplicate of {first.where}"))
@@ -134,7 +134,3 @@ def _duplicate_problems(report, near_duplicates=True):
     if report.examples:
         report.near_duplicate_rate = len(involved) / len(report.examples)
     return problems
-
-
-def _show(labels):
-    return "[" + ", ".join(labels) + "]" if labels else f"[{NONE}]"
