@@ -75,6 +75,11 @@ def json_error_response(page):
     return json_response(code, phrase.lower().replace(" ", "_"), text or phrase)
 
 
+#: Most of an over-limit body read and dropped before the 413 (as service/parsing.py does
+#: for chunked bodies), so the client reads the answer instead of a connection reset.
+_DRAIN_BYTES = 16 << 20
+
+
 class _Chained:
     """A request body read partly ahead: the bytes already read, then the socket's rest
     (an over-limit chunked body, which the app answers 413 after draining)."""
@@ -147,6 +152,11 @@ class JsonErrorWorker(GeventWorker):
         length = next((int(value) for name, value in req.headers
                        if name == "CONTENT-LENGTH"), None)   # gunicorn checked it is a number
         if limit is not None and length is not None and length > limit:
+            if not req._expected_100_continue:
+                # The client is sending it anyway: closing with its bytes unread would
+                # reset the connection before it reads the answer, so read and drop them
+                # (up to 16 MiB, within the read timeout) before answering.
+                self._drop_body(req, min(length, _DRAIN_BYTES))
             return json_response(413, "request_entity_too_large",
                                  f"the body is larger than {limit} bytes")
         if length == 0 or not any(name in ("CONTENT-LENGTH", "TRANSFER-ENCODING")
@@ -179,6 +189,12 @@ class JsonErrorWorker(GeventWorker):
         req.body = _Chained(data, req.body) if want is not None and size >= want \
             and length is None else io.BytesIO(data)
         return None
+
+    def _drop_body(self, req, size):
+        """Read and drop up to ``size`` bytes of the body, for at most the read timeout."""
+        with gevent.Timeout(self.read_timeout, False):
+            while size > 0 and (part := req.body.read(min(1 << 16, size))):
+                size -= len(part)
 
     def handle_error(self, req, client, addr, exc):
         captured = _Captured()
