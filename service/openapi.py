@@ -1,5 +1,116 @@
-"""The OpenAPI 3.1 description of the service, built for the labels of the served model."""
-from .openapi_admin import admin_paths, error_response
+"""The OpenAPI 3.1 description of the service, built for the labels of the served model:
+the shared helpers first, then the retraining endpoints' paths, then the whole spec."""
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error_response(description):
+    """A documented error response: the shared Error schema."""
+    return _json({"$ref": "#/components/schemas/Error"}, description)
+
+
+_AUTH = {"401": error_response("Missing or wrong bearer token"),
+         "403": error_response("Write access is off: CASUS_ADMIN_TOKEN is not set")}
+_BODY_ERRORS = {"400": error_response("Invalid JSON or wrong fields"),
+                "413": error_response("Body too large"), "415": error_response("Body is not JSON"),
+                "503": error_response("The example store cannot be used right now")}
+
+
+def admin_paths(label_ids):
+    """Paths and schemas for /examples, /feedback, /train, /models and /review."""
+    labels = {"type": "array", "items": {"enum": [*label_ids, "none"]}}
+    text = {"type": "string", "minLength": 1, "maxLength": 2000}
+    example = {"type": "object", "required": ["text", "labels"], "additionalProperties": False,
+               "properties": {"text": text, "labels": labels, "id": {"type": "string"},
+                              "speaker_role": {"type": "string"},
+                              "register": {"type": "string"},
+                              "conflict": {"type": "string"}}}
+    intake = {"type": "object", "required": ["accepted", "rejected", "rejections", "ids"],
+              "properties": {
+                  "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
+                  "ids": {"type": "array", "items": {"type": "integer"}},
+                  "rejections": {"type": "array", "items": {
+                      "type": "object", "required": ["row", "reason"],
+                      "properties": {"row": {"type": "string"},
+                                     "reason": {"type": "string"}}}},
+                  "warnings": {"type": "array"}}}
+    secured = [{"bearerAuth": []}]
+    job = {"type": "object", "required": ["id", "state"], "properties": {
+        "id": {"type": "string"},
+        "state": {"enum": ["queued", "running", "succeeded", "rejected", "failed"]},
+        "promoted": {"type": ["boolean", "null"]}, "reason": {"type": ["string", "null"]},
+        "candidate": {"type": ["object", "null"]}, "active": {"type": ["object", "null"]},
+        "error": {"type": ["string", "null"]}}}
+    scores = {"type": "object", "properties": {k: {"type": "number"} for k in label_ids}}
+    return {
+        "/examples": {"post": {
+            "summary": "Add labelled examples for the next training", "security": secured,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["examples"], "additionalProperties": False,
+                "properties": {"examples": {"type": "array", "minItems": 1,
+                                            "items": example}}}}}},
+            "responses": {"201": _json(intake, "Counts, stored ids and every rejected row"),
+                          "422": error_response("No row accepted, or too many rows"),
+                          **_BODY_ERRORS, **_AUTH}}},
+        "/feedback": {"post": {
+            "summary": "Correct the labels of one sentence", "security": secured,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text", "labels"],
+                "additionalProperties": False,
+                "properties": {"text": text, "labels": labels,
+                               "version": {"type": "string"},
+                               "note": {"type": "string"}}}}}},
+            "responses": {"201": _json(intake, "The correction is stored"),
+                          "422": error_response("The correction was refused"),
+                          **_BODY_ERRORS, **_AUTH}}},
+        "/train": {"post": {
+            "summary": "Start training behind the quality gate", "security": secured,
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"force": {"type": "boolean", "default": False}}}}}},
+            "responses": {"202": _json({"type": "object", "required": ["job", "status_url"],
+                                        "properties": {"job": {"type": "string"},
+                                                       "state": {"const": "queued"},
+                                                       "status_url": {"type": "string"}}},
+                                       "Job started"),
+                          "409": error_response("A training job is already running"),
+                          **_BODY_ERRORS, **_AUTH}}},
+        "/train/{job_id}": {"get": {
+            "summary": "A training job's state, figures and gate decision",
+            "parameters": [{"name": "job_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _json(job, "The job"), "404": error_response("No such job")}}},
+        "/models": {"get": {
+            "summary": "Model versions with status and test figures",
+            "responses": {"200": _json({"type": "object",
+                                        "required": ["active", "versions", "serving"],
+                                        "properties": {"versions": {"type": "array"}}},
+                                       "Versions, newest first")}}},
+        "/models/{version}/activate": {"post": {
+            "summary": "Make a version active (rollback or roll forward)", "security": secured,
+            "parameters": [{"name": "version", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _json({"type": "object", "required": ["active"]},
+                                       "Activated; workers switch within seconds"),
+                          "404": error_response("No such version"),
+                          "422": error_response("The version's files are damaged"), **_AUTH}}},
+        "/review": {"get": {
+            "summary": "Stored sentences the model is least sure of", "security": secured,
+            "parameters": [{"name": "n", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                       "default": 20}}],
+            "responses": {"200": _json({"type": "object", "required": ["sentences"],
+                                        "properties": {"sentences": {"type": "array", "items": {
+                                            "type": "object",
+                                            "required": ["text", "labels", "scores", "margin"],
+                                            "properties": {"scores": scores}}}}},
+                                       "Most uncertain first"),
+                          "400": error_response("Bad 'n'"),
+                          "503": error_response("No model loaded"),
+                          **_AUTH}}},
+    }
 
 
 def openapi_spec(label_ids):
@@ -40,10 +151,13 @@ def openapi_spec(label_ids):
                                 "$ref": "#/components/schemas/ClassifyResponse"}}}},
                     "400": error_response("Invalid JSON, wrong or missing fields, empty text, "
                                   "non-UTF-8"),
+                    "408": error_response("The body did not arrive in time"),
                     "413": error_response("Body too large"),
                     "415": error_response("Body is not JSON"),
-                    "422": error_response("Too many texts or a text too long"),
-                    "503": error_response("No model loaded")}}},
+                    "422": error_response("Too many texts, a text too long or too many "
+                                          "sentences"),
+                    "503": error_response("No model loaded, or the request ran past its "
+                                          "time budget")}}},
             "/health": {"get": {"summary": "Liveness", "responses": {"200": {
                 "description": "The process answers", "content": {"application/json": {
                     "schema": {"type": "object", "required": ["status"],

@@ -1,7 +1,6 @@
 """Helpers for the end-to-end tests: a real gunicorn server and a plain HTTP client."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,16 +9,10 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.loadgen import free_port
 from service.gunicorn_config import command as gunicorn_command
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(url, body=None, content_type="application/json", headers=None, method=None):
