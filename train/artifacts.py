@@ -1,7 +1,8 @@
-"""Versioned model artifacts: written atomically, loaded only through ``load_model``.
+"""Versioned model artifacts: written atomically, loaded only through ``load_model``
+(the serving form a worker runs) or ``load_pipeline`` (the fitted pipeline, training side).
 
-A version is a directory ``<root>/<version>/`` with ``model.skops`` and
-``manifest.json``; ``<root>/ACTIVE`` names the version in use. Models are stored with
+A version is a directory ``<root>/<version>/`` with ``model.skops``, ``serving.npz`` and
+``manifest.json``; ``<root>/ACTIVE`` names the version in use. Pipelines are stored with
 skops, never pickle: loading refuses any type not listed in ``TRUSTED_TYPES``, the
 files' SHA-256 must match the manifest, the manifest's own content (thresholds, labels,
 everything) must match the SHA-256 it carries, and the library versions must match the
@@ -373,23 +374,31 @@ def load_model(version=None, root=DEFAULT_ROOT):
                                  "`python -m train`")
     manifest, path = verify_version(version, root)
     labels, thresholds = list(manifest["labels"]), manifest["thresholds"]
-    if manifest.get("serving_file"):
-        try:
-            with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
-                compact = CompactModel({name: npz[name] for name in npz.files})
-        except Exception as exc:  # hashed above, so only a bug or a disk error gets here
-            raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
-                                 f"{exc}") from exc
-        return LoadedModel(compact, labels, thresholds, manifest)
-    # A version saved before serving.npz existed: load the pipeline and compile it.
+    if not manifest.get("serving_file"):
+        # models are built, never committed: one saved before serving.npz is rebuilt
+        raise ModelLoadError(f"model {version} was saved before {SERVING_FILE} existed and "
+                             "cannot be served; build a new version with `python -m train`")
+    try:
+        with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
+            compact = CompactModel({name: npz[name] for name in npz.files})
+    except Exception as exc:  # hashed above, so only a bug or a disk error gets here
+        raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
+                             f"{exc}") from exc
+    return LoadedModel(compact, labels, thresholds, manifest)
+
+
+def load_pipeline(version, root=DEFAULT_ROOT):
+    """A version's fitted scikit-learn pipeline (``model.skops``), for the training side
+    (evaluating the pipeline itself, checking the serving form against it): the same
+    checks as ``load_model``, and skops refuses any type outside ``TRUSTED_TYPES``."""
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
+    _, path = verify_version(version, root)
     try:
         # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
         # own safe defaults; one pass over the file does both the check and the load.
-        pipeline = skops.io.load(path, trusted=TRUSTED_TYPES)
+        return skops.io.load(path, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException as exc:
         raise ModelLoadError(f"model {version} contains untrusted types: {exc}") from exc
     except Exception as exc:  # skops raises many types for a damaged archive
         raise ModelLoadError(f"model file {path} cannot be read: {exc}") from exc
-    return LoadedModel.from_pipeline(pipeline, labels, thresholds, manifest)

@@ -1,8 +1,5 @@
 """The served arrays give the trained pipeline's own scores, for the real model."""
-from pathlib import Path
-
 import numpy as np
-import skops.io
 
 from train import artifacts
 from train.corpus import load_corpus
@@ -10,8 +7,7 @@ from train.split import load_split, partition
 
 
 def test_serving_form_matches_the_pipeline_on_the_test_split(model):
-    directory = Path(artifacts.DEFAULT_ROOT) / model.version
-    pipeline = skops.io.load(directory / artifacts.MODEL_FILE, trusted=artifacts.TRUSTED_TYPES)
+    pipeline = artifacts.load_pipeline(model.version)
     _, test = partition(load_corpus(), load_split())
     texts = [e.text for e in test] + ["", "!!!", "Ünïcödé — “quotes” 2334", "a " * 500]
     ours = model.compact.predict_proba(model.compact.transform(texts))
