@@ -18,7 +18,7 @@ from train.records import Problem, add_row
 from .errors import ApiError, without_paths
 from .parsing import check_unicode, json_object
 from .review import least_certain
-from .state import current_model, get_gatekeeper, get_store, store_exists
+from .state import current_model, get_intake_check, get_store, store_exists
 
 admin_bp = Blueprint("admin", __name__)
 
@@ -68,7 +68,7 @@ def _rows_to_examples(rows, where_prefix, allowed=EXAMPLE_FIELDS):
 
 def _store(examples, problems, kind, source):
     """Check, store what passes, and answer with the counts and every rejection."""
-    intake = get_gatekeeper().check(examples, kind=kind, problems=problems)
+    intake = get_intake_check().check(examples, kind=kind, problems=problems)
     ids = get_store().add(intake.accepted, kind=kind, source=source,
                           added_by=request.headers.get("X-Casus-User"))
     body = dict(intake.as_dict(), ids=ids)

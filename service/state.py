@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from train.intake import Gatekeeper
+from train.intake import IntakeCheck
 from train.labelset import load_labelset
 from train.store import STORE_FILE, ExampleStore
 
@@ -42,9 +42,9 @@ def store_exists():
         (Path(current_app.config["DATA_DIR"]) / STORE_FILE).is_file()
 
 
-def get_gatekeeper():
+def get_intake_check():
     """The checker for new examples, against the training label set (``LABELS_FILE``)."""
-    if "casus_gatekeeper" not in current_app.extensions:
+    if "casus_intake_check" not in current_app.extensions:
         labelset = load_labelset(current_app.config["LABELS_FILE"])
-        current_app.extensions["casus_gatekeeper"] = Gatekeeper(labelset, get_store())
-    return current_app.extensions["casus_gatekeeper"]
+        current_app.extensions["casus_intake_check"] = IntakeCheck(labelset, get_store())
+    return current_app.extensions["casus_intake_check"]

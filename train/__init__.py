@@ -2,4 +2,4 @@
 from pathlib import Path
 
 #: Where the shipped corpus, its label set, split and documentation live.
-DATA_DIR = Path(__file__).resolve().parent / "data"
+CORPUS_DIR = Path(__file__).resolve().parent / "data"

@@ -12,7 +12,7 @@ from .candidates import SHORT_NAMES, select_candidates
 from .corpus import corpus_files, load_corpus
 from .evaluate import evaluate
 from .gate import MAX_LABEL_DROP, TOLERANCE
-from .intake import Gatekeeper
+from .intake import IntakeCheck
 from .jobs import TrainingBusy, run_job, training_lock, workers_die_with_this_process
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
 from .models import format_models
@@ -107,7 +107,7 @@ def cmd_add(args, labelset):
     store = ExampleStore(args.data_dir)
     examples, problems = read_labelled_file(args.file)
     kind = "correction" if args.corrections else "example"
-    intake = Gatekeeper(labelset, store).check(examples, kind=kind, problems=problems)
+    intake = IntakeCheck(labelset, store).check(examples, kind=kind, problems=problems)
     store.add(intake.accepted, kind=kind, source=f"cli:{Path(args.file).name}",
               added_by=args.by)
     for problem in intake.rejected:

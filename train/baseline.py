@@ -2,9 +2,9 @@
 import json
 import re
 
-from . import DATA_DIR
+from . import CORPUS_DIR
 
-KEYWORDS_FILE = DATA_DIR / "keywords.json"
+KEYWORDS_FILE = CORPUS_DIR / "keywords.json"
 
 
 def load_keywords(path=KEYWORDS_FILE):

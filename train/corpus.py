@@ -1,10 +1,10 @@
 """The shipped corpus: which files make it up, and loading it as checked examples."""
-from . import DATA_DIR
+from . import CORPUS_DIR
 from .labelset import load_labelset
 from .validate import validate_files
 
 
-def corpus_files(data_dir=DATA_DIR):
+def corpus_files(data_dir=CORPUS_DIR):
     """The corpus files, one per conflict, in a stable order."""
     return sorted(data_dir.glob("*.jsonl"))
 

@@ -32,7 +32,7 @@ class Intake:
                 "warnings": [{"row": p.where, "message": p.message} for p in self.warnings]}
 
 
-class Gatekeeper:
+class IntakeCheck:
     """Checks batches against the label set, the shipped corpus and the store.
 
     The corpus is read once, when first needed, and then kept: it does not change while

@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import DATA_DIR
+from . import CORPUS_DIR
 
-DEFAULT_LABELS_FILE = DATA_DIR / "labels.json"
+DEFAULT_LABELS_FILE = CORPUS_DIR / "labels.json"
 
 #: The word for "no label" in reports; never a label id itself.
 NONE = "none"

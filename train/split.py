@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import DATA_DIR
+from . import CORPUS_DIR
 
-SPLIT_FILE = DATA_DIR / "split.json"
+SPLIT_FILE = CORPUS_DIR / "split.json"
 DEFAULT_SEED = 20261128
 #: The test part's share of all sentences must land in this range.
 SHARE_RANGE = (0.15, 0.20)

@@ -109,7 +109,7 @@ def test_a_broken_store_is_503_not_500(admin_client, tmp_path):
     store_of(admin_client.application)
     (tmp_path / "data" / "casus.sqlite3").write_bytes(b"this is not a database" * 100)
     admin_client.application.extensions.pop("casus_store", None)
-    admin_client.application.extensions.pop("casus_gatekeeper", None)
+    admin_client.application.extensions.pop("casus_intake_check", None)
     response = admin_client.post("/feedback", json={"text": "Talks now.", "labels": []},
                                  headers=admin_client.auth)
     assert response.status_code == 503

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from train import DATA_DIR
+from train import CORPUS_DIR
 from train.__main__ import main
 from train.corpus import corpus_files
 from train.labelset import NONE, load_labelset
@@ -14,7 +14,7 @@ from train.similarity import max_similarity_to
 from train.split import load_split, partition
 from train.validate import validate_files
 
-META = json.loads((DATA_DIR / "corpus.json").read_text(encoding="utf-8"))
+META = json.loads((CORPUS_DIR / "corpus.json").read_text(encoding="utf-8"))
 REALDEV = Path(__file__).resolve().parents[3] / "shared" / "realdev" / "sentences.jsonl"
 
 
@@ -53,7 +53,7 @@ def test_schema_and_vocabularies(examples):
         assert re.fullmatch(re.escape(e.meta["conflict"]) + r"-\d{4}", e.meta["id"]), e.where
         assert e.meta["speaker_role"] in META["speaker_roles"], e.where
         assert e.meta["register"] in META["registers"], e.where
-        assert e.where.startswith(str(DATA_DIR / e.meta["conflict"])), e.where
+        assert e.where.startswith(str(CORPUS_DIR / e.meta["conflict"])), e.where
 
 
 def test_conflicts_and_regions(examples):
