@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from train import artifacts
 from train.jobs import TrainingBusy, job_status, start_job
-from train.models import list_models
+from train.catalogue import list_models
 from train.records import Problem, add_row
 
 from .errors import ApiError, without_paths

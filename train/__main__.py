@@ -15,7 +15,7 @@ from .gate import MAX_LABEL_DROP, TOLERANCE
 from .intake import IntakeCheck
 from .jobs import TrainingBusy, run_job, training_lock, workers_die_with_this_process
 from .labelset import DEFAULT_LABELS_FILE, load_labelset
-from .models import format_models
+from .catalogue import format_models
 from .records import read_labelled_file
 from .retrain import retrain
 from .split import DEFAULT_SEED, SPLIT_FILE, write_split
