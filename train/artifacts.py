@@ -24,7 +24,8 @@ from importlib.metadata import version as installed_version
 
 import numpy
 
-from .compact import CompactModel, compile_pipeline
+from .compile_serving import compile_pipeline
+from .serving_form import ServingForm
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
 MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
@@ -64,7 +65,7 @@ def library_versions():
 class LoadedModel:
     """A model ready for ``predict``: its serving form, label order, thresholds, manifest."""
 
-    compact: CompactModel
+    serving_form: ServingForm
     label_ids: list
     thresholds: dict
     manifest: dict
@@ -72,7 +73,7 @@ class LoadedModel:
     @classmethod
     def from_pipeline(cls, pipeline, label_ids, thresholds, manifest):
         """Compile a fitted pipeline (in memory) into a servable model."""
-        return cls(CompactModel(compile_pipeline(pipeline)), list(label_ids), thresholds,
+        return cls(ServingForm(compile_pipeline(pipeline)), list(label_ids), thresholds,
                    manifest)
 
     @property
@@ -380,11 +381,11 @@ def load_model(version=None, root=DEFAULT_ROOT):
                              "cannot be served; build a new version with `python -m train`")
     try:
         with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
-            compact = CompactModel({name: npz[name] for name in npz.files})
+            serving_form = ServingForm({name: npz[name] for name in npz.files})
     except Exception as exc:  # hashed above, so only a bug or a disk error gets here
         raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
                              f"{exc}") from exc
-    return LoadedModel(compact, labels, thresholds, manifest)
+    return LoadedModel(serving_form, labels, thresholds, manifest)
 
 
 def load_pipeline(version, root=DEFAULT_ROOT):

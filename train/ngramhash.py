@@ -1,6 +1,6 @@
 """Hashing character n-grams of a whole batch at once, and looking hashes up in a
 fitted vocabulary: the numpy core shared by ``CharNgramCounter`` (training) and the
-serving form (``compact.py``), kept free of scikit-learn so the service starts fast.
+serving form (``serving_form.py``), kept free of scikit-learn so the service starts fast.
 
 Every n-gram is hashed with a rolling 64-bit polynomial over code points (collisions are
 negligible at this vocabulary size) and mapped to columns through a direct-address table.

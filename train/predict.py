@@ -27,8 +27,8 @@ def predict(model, sentences, explain=False, top_terms=5):
     sentences = list(sentences)
     if not sentences:
         return []
-    matrix = model.compact.transform(sentences)
-    probabilities = model.compact.predict_proba(matrix)
+    matrix = model.serving_form.transform(sentences)
+    probabilities = model.serving_form.predict_proba(matrix)
     results = []
     label_ids = model.label_ids
     thresholds = [model.thresholds[label] for label in label_ids]
@@ -61,11 +61,11 @@ def _ngram_owners(words, longest=5):
 
 
 def _top_terms(model, sentence, row, k, n):
-    weights = model.compact.explain[k]
+    weights = model.serving_form.explain[k]
     credit = defaultdict(float)
     owners = None
     offset = 0
-    for name, names in model.compact.blocks():
+    for name, names in model.serving_form.blocks():
         size = len(names)
         block = row[:, offset:offset + size]
         for j, value in zip(block.indices, block.data):

@@ -10,6 +10,6 @@ def test_serving_form_matches_the_pipeline_on_the_test_split(model):
     pipeline = artifacts.load_pipeline(model.version)
     _, test = partition(load_corpus(), load_split())
     texts = [e.text for e in test] + ["", "!!!", "Ünïcödé — “quotes” 2334", "a " * 500]
-    ours = model.compact.predict_proba(model.compact.transform(texts))
+    ours = model.serving_form.predict_proba(model.serving_form.transform(texts))
     theirs = pipeline.predict_proba(texts)
     assert np.abs(ours - theirs).max() < 1e-9
