@@ -38,10 +38,12 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
     """
     started = time.perf_counter()
     extra = _usable(store.training_examples() if store else [], labelset, log)
+    corpus = load_corpus(labelset=labelset)   # read and checked once for both uses
     manifest = train_model(seed=seed, folds=folds, root=root, activate=False,
-                           candidates=candidates, labelset=labelset, log=log, extra=extra)
+                           candidates=candidates, labelset=labelset, log=log, extra=extra,
+                           examples=corpus)
     version = manifest["version"]
-    _, test = partition(load_corpus(labelset=labelset), load_split())
+    _, test = partition(corpus, load_split())
     candidate = test_figures(artifacts.load_model(version, root), test)
     active_id = active = None
     try:

@@ -5,6 +5,7 @@ The frozen test split is never seen here except to report the final figures.
 """
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -65,32 +66,72 @@ def apply_thresholds(scores, thresholds, label_ids):
 
 
 def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
-                candidates=None, labelset=None, log=print, extra=()):
+                candidates=None, labelset=None, log=print, extra=(), examples=None):
     """Train a new version from the corpus (never the test split) plus ``extra`` examples
     (users' stored ones, which replace corpus rows of the same text) and return its
-    manifest."""
+    manifest. ``examples``: the corpus already loaded (from ``paths``), so a retraining
+    reads and checks it once."""
     t0 = time.perf_counter()
     labelset = labelset or load_labelset()
-    label_ids = list(labelset.ids)
     paths = paths or corpus_files()
-    examples = load_corpus(paths, labelset)
+    data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
+    log(f"[1/4] data: {len(data.train)} training sentences from {len(set(data.groups))} "
+        f"conflicts ({data.held_out} held out for testing)")
+    candidates = candidates or build_candidates(random_state=seed)
+    log(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
+    comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds, log)
+    log(f"[3/4] fitting '{entry['name']}' on all {len(data.train)} training sentences")
+    started = time.perf_counter()
+    fitted = clone(pipeline).fit(data.texts, data.y)
+    log(f"    fitted in {time.perf_counter() - started:.1f}s")
+    manifest = build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed,
+                              folds, extra)
+    log("[4/4] saving")
+    path = artifacts.save_version(fitted, manifest, root)
+    if activate:
+        artifacts.set_active(manifest["version"], root)
+    log(f"saved {path} ({'active' if activate else 'not activated'}); "
+        f"total {time.perf_counter() - t0:.1f}s")
+    return artifacts.read_manifest(manifest["version"], root)
+
+
+@dataclass
+class TrainingData:
+    """The training rows (test split removed, stored examples merged) as the candidates
+    see them: texts, label indicator matrix (columns in ``label_ids`` order), conflict of
+    each row, and how many rows the test split held out."""
+    label_ids: list
+    train: list
+    texts: list
+    y: np.ndarray
+    groups: list
+    held_out: int
+
+
+def training_data(examples, labelset, extra=()):
+    """``examples`` without the frozen test split, with ``extra`` merged in."""
     train, test = partition(examples, load_split())
     train = merge_examples(train, extra)
-    texts = [e.text for e in train]
-    y = indicator([e.labels for e in train], label_ids)
-    groups = [e.meta.get("conflict", "?") for e in train]
-    log(f"[1/4] data: {len(train)} training sentences from {len(set(groups))} conflicts "
-        f"({len(test)} held out for testing)")
-    candidates = candidates or build_candidates(random_state=seed)
+    label_ids = list(labelset.ids)
+    return TrainingData(label_ids, train, [e.text for e in train],
+                        indicator([e.labels for e in train], label_ids),
+                        [e.meta.get("conflict", "?") for e in train], len(test))
+
+
+def compare_candidates(candidates, data, folds, log=print):
+    """Each candidate's out-of-fold figures (cross-validation grouped by conflict, with
+    thresholds tuned on its own out-of-fold scores), and the best as ``(entry,
+    pipeline, out-of-fold scores)``, by macro-F1."""
+    label_ids = data.label_ids
     comparison, best = [], None
-    log(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
     for n, (name, pipeline) in enumerate(candidates.items(), 1):
         log(f"  candidate {n}/{len(candidates)}: {name}")
         started = time.perf_counter()
-        scores = out_of_fold_scores(pipeline, texts, y, groups, folds, log)
-        thresholds = tune_thresholds(y, scores, label_ids)
-        figures = label_scores(y, apply_thresholds(scores, thresholds, label_ids), label_ids)
-        briers = {k: v["brier"] for k, v in calibration(y, scores, label_ids).items()}
+        scores = out_of_fold_scores(pipeline, data.texts, data.y, data.groups, folds, log)
+        thresholds = tune_thresholds(data.y, scores, label_ids)
+        figures = label_scores(data.y, apply_thresholds(scores, thresholds, label_ids),
+                               label_ids)
+        briers = {k: v["brier"] for k, v in calibration(data.y, scores, label_ids).items()}
         entry = {"name": name, "macro_f1": figures["macro_f1"], "micro_f1": figures["micro_f1"],
                  "per_label_f1": {k: figures["per_label"][k]["f1"] for k in label_ids},
                  "brier": briers, "thresholds": thresholds,
@@ -99,13 +140,16 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
         log(f"    macro-F1 {entry['macro_f1']:.3f} (tuned thresholds) in {entry['seconds']}s")
         if best is None or entry["macro_f1"] > best[0]["macro_f1"]:
             best = (entry, pipeline, scores)
-    entry, pipeline, oof = best
-    log(f"[3/4] fitting '{entry['name']}' on all {len(train)} training sentences")
-    started = time.perf_counter()
-    fitted = clone(pipeline).fit(texts, y)
-    log(f"    fitted in {time.perf_counter() - started:.1f}s")
+    return comparison, best
+
+
+def build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed, folds,
+                   extra):
+    """The new version's manifest: labels and thresholds, the chosen model and its
+    parameters, the data it saw, and the cross-validation figures."""
+    label_ids, y = list(labelset.ids), data.y
     created = datetime.now(timezone.utc)
-    manifest = {
+    return {
         "version": created.strftime("%Y%m%dT%H%M%S%fZ"),
         "created": created.isoformat(timespec="seconds"),
         "labels": label_ids,
@@ -115,8 +159,8 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
         "params": {k: repr(v) for k, v in fitted.get_params(deep=True).items()
                    if "__" in k and not k.endswith(("_list", "estimator", "steps"))},
         "seed": seed,
-        "data": {"files": [p.name for p in paths], "sha256": _data_hash(train),
-                 "train_sentences": len(train), "test_sentences": len(test),
+        "data": {"files": [p.name for p in paths], "sha256": _data_hash(data.train),
+                 "train_sentences": len(data.train), "test_sentences": data.held_out,
                  "stored_examples": len(extra),
                  "train_label_counts": {k: int(y[:, i].sum()) for i, k in enumerate(label_ids)},
                  "train_none": int((y.sum(axis=1) == 0).sum())},
@@ -125,13 +169,6 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
                                                                label_ids), label_ids),
                "calibration": calibration(y, oof, label_ids)},
     }
-    log("[4/4] saving")
-    path = artifacts.save_version(fitted, manifest, root)
-    if activate:
-        artifacts.set_active(manifest["version"], root)
-    log(f"saved {path} ({'active' if activate else 'not activated'}); "
-        f"total {time.perf_counter() - t0:.1f}s")
-    return artifacts.read_manifest(manifest["version"], root)
 
 
 def merge_examples(train, extra):
