@@ -1,6 +1,7 @@
 """Command line: ``python -m train <command>``; ``python -m train --help`` lists them."""
 import argparse
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -218,10 +219,34 @@ def build_parser():
     return parser
 
 
+class _Progress(logging.StreamHandler):
+    """Training and retraining progress as plain lines on whatever ``sys.stdout`` is when
+    a line is written (a terminal, a job's log file, a test's capture)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _):
+        pass
+
+
+def _show_progress():
+    """Send the ``casus`` loggers' INFO lines to stdout, once per process."""
+    casus = logging.getLogger("casus")
+    if not any(isinstance(h, _Progress) for h in casus.handlers):
+        handler = _Progress()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        casus.addHandler(handler)
+        casus.setLevel(logging.INFO)
+
+
 def main(argv=None):
     """Run the command line; returns the exit code. Expected failures (a damaged store or
     model, a missing file) are one line on stderr saying what and where, not a traceback."""
     args = build_parser().parse_args(argv)
+    _show_progress()
     try:
         labelset = load_labelset(args.labels)
         return args.func(args, labelset)

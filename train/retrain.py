@@ -2,6 +2,7 @@
 the active one on the frozen test split, and promote the new one only through the gate.
 """
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -15,6 +16,10 @@ from .predict import predict
 from .split import load_split, partition
 from .training import train_model
 
+#: What a retraining did and decided (a job's log file holds it).
+log = logging.getLogger("casus.retrain")
+
+
 def test_figures(model, examples):
     """A model's macro-F1 and per-label F1 on ``examples``, over its own labels."""
     labels = model.label_ids
@@ -27,7 +32,7 @@ def test_figures(model, examples):
 
 def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, folds=5,
             candidates=None, force=False, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
-            log=print, may_promote=None):
+            may_promote=None):
     """Train a new version and let the gate decide whether it becomes active.
 
     Returns the decision: candidate and active versions with their test figures,
@@ -37,10 +42,10 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
     says no, nothing is promoted.
     """
     started = time.perf_counter()
-    extra = _usable(store.training_examples() if store else [], labelset, log)
+    extra = _usable(store.training_examples() if store else [], labelset)
     corpus = load_corpus(labelset=labelset)   # read and checked once for both uses
     manifest = train_model(seed=seed, folds=folds, root=root, activate=False,
-                           candidates=candidates, labelset=labelset, log=log, extra=extra,
+                           candidates=candidates, labelset=labelset, extra=extra,
                            examples=corpus)
     version = manifest["version"]
     _, test = partition(corpus, load_split())
@@ -51,7 +56,7 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
         if active_id:
             active = test_figures(artifacts.load_model(active_id, root), test)
     except artifacts.ModelLoadError as exc:
-        log(f"the active version cannot be loaded, so it is not compared: {exc}")
+        log.info(f"the active version cannot be loaded, so it is not compared: {exc}")
     promote, reason = gate(candidate, active, tolerance, max_label_drop, force)
     # asked under the activation lock right before ACTIVE moves: as close to the switch as
     # it can be, so a job whose service has died does not promote
@@ -65,17 +70,17 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
               "stored_examples": len(extra),
               "seconds": round(time.perf_counter() - started, 1)}
     _write_json(Path(root) / version / GATE_FILE, result)
-    log(reason)
+    log.info(reason)
     return result
 
 
-def _usable(examples, labelset, log):
+def _usable(examples, labelset):
     """Stored examples whose labels the label set knows (it may have changed since)."""
     if labelset is None:
         return examples
     kept = [e for e in examples if all(label in labelset for label in e.labels)]
     if len(kept) < len(examples):
-        log(f"skipping {len(examples) - len(kept)} stored example(s) with labels outside "
+        log.info(f"skipping {len(examples) - len(kept)} stored example(s) with labels outside "
             "the current label set")
     return kept
 

@@ -4,6 +4,7 @@ threshold per label on out-of-fold scores, fit the winner and save it as a new v
 The frozen test split is never seen here except to report the final figures.
 """
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,9 @@ from .metrics import calibration, indicator, label_scores
 from .split import load_split, partition
 from .store import text_key
 
+#: Progress (``python -m train`` prints it; a job's log file holds it).
+log = logging.getLogger("casus.training")
+
 #: Thresholds are searched on this grid; the ends keep a label from firing on noise or
 #: never firing at all.
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
@@ -33,7 +37,7 @@ def _fit_fold(pipeline, texts, y, fit_idx, held_idx):
     return model.predict_proba([texts[i] for i in held_idx]), time.perf_counter() - started
 
 
-def out_of_fold_scores(pipeline, texts, y, groups, folds, log, n_jobs=2):
+def out_of_fold_scores(pipeline, texts, y, groups, folds, n_jobs=2):
     """Probabilities for every training sentence from a model that never saw its conflict.
 
     Folds run in ``n_jobs`` processes; results do not depend on how many.
@@ -45,7 +49,7 @@ def out_of_fold_scores(pipeline, texts, y, groups, folds, log, n_jobs=2):
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     for fold, ((fit_idx, held_idx), (proba, seconds)) in enumerate(zip(splits, results), 1):
         scores[held_idx] = proba
-        log(f"    fold {fold}/{folds}: {len(fit_idx)} train / {len(held_idx)} held out "
+        log.info(f"    fold {fold}/{folds}: {len(fit_idx)} train / {len(held_idx)} held out "
             f"({seconds:.1f}s)")
     return scores
 
@@ -66,7 +70,7 @@ def apply_thresholds(scores, thresholds, label_ids):
 
 
 def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
-                candidates=None, labelset=None, log=print, extra=(), examples=None):
+                candidates=None, labelset=None, extra=(), examples=None):
     """Train a new version from the corpus (never the test split) plus ``extra`` examples
     (users' stored ones, which replace corpus rows of the same text) and return its
     manifest. ``examples``: the corpus already loaded (from ``paths``), so a retraining
@@ -75,22 +79,22 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
     labelset = labelset or load_labelset()
     paths = paths or corpus_files()
     data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
-    log(f"[1/4] data: {len(data.train)} training sentences from {len(set(data.groups))} "
+    log.info(f"[1/4] data: {len(data.train)} training sentences from {len(set(data.groups))} "
         f"conflicts ({data.held_out} held out for testing)")
     candidates = candidates or build_candidates(random_state=seed)
-    log(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
-    comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds, log)
-    log(f"[3/4] fitting '{entry['name']}' on all {len(data.train)} training sentences")
+    log.info(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
+    comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds)
+    log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.train)} training sentences")
     started = time.perf_counter()
     fitted = clone(pipeline).fit(data.texts, data.y)
-    log(f"    fitted in {time.perf_counter() - started:.1f}s")
+    log.info(f"    fitted in {time.perf_counter() - started:.1f}s")
     manifest = build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed,
                               folds, extra)
-    log("[4/4] saving")
+    log.info("[4/4] saving")
     path = artifacts.save_version(fitted, manifest, root)
     if activate:
         artifacts.set_active(manifest["version"], root)
-    log(f"saved {path} ({'active' if activate else 'not activated'}); "
+    log.info(f"saved {path} ({'active' if activate else 'not activated'}); "
         f"total {time.perf_counter() - t0:.1f}s")
     return artifacts.read_manifest(manifest["version"], root)
 
@@ -118,16 +122,16 @@ def training_data(examples, labelset, extra=()):
                         [e.meta.get("conflict", "?") for e in train], len(test))
 
 
-def compare_candidates(candidates, data, folds, log=print):
+def compare_candidates(candidates, data, folds):
     """Each candidate's out-of-fold figures (cross-validation grouped by conflict, with
     thresholds tuned on its own out-of-fold scores), and the best as ``(entry,
     pipeline, out-of-fold scores)``, by macro-F1."""
     label_ids = data.label_ids
     comparison, best = [], None
     for n, (name, pipeline) in enumerate(candidates.items(), 1):
-        log(f"  candidate {n}/{len(candidates)}: {name}")
+        log.info(f"  candidate {n}/{len(candidates)}: {name}")
         started = time.perf_counter()
-        scores = out_of_fold_scores(pipeline, data.texts, data.y, data.groups, folds, log)
+        scores = out_of_fold_scores(pipeline, data.texts, data.y, data.groups, folds)
         thresholds = tune_thresholds(data.y, scores, label_ids)
         figures = label_scores(data.y, apply_thresholds(scores, thresholds, label_ids),
                                label_ids)
@@ -137,7 +141,7 @@ def compare_candidates(candidates, data, folds, log=print):
                  "brier": briers, "thresholds": thresholds,
                  "seconds": round(time.perf_counter() - started, 1)}
         comparison.append(entry)
-        log(f"    macro-F1 {entry['macro_f1']:.3f} (tuned thresholds) in {entry['seconds']}s")
+        log.info(f"    macro-F1 {entry['macro_f1']:.3f} (tuned thresholds) in {entry['seconds']}s")
         if best is None or entry["macro_f1"] > best[0]["macro_f1"]:
             best = (entry, pipeline, scores)
     return comparison, best

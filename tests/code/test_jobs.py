@@ -24,14 +24,13 @@ def fake_training(monkeypatch, save_tiny):
 
 
 def test_retraining_promotes_when_allowed(fake_training):
-    result = retrain.retrain(root=fake_training, may_promote=lambda: True, log=lambda *a: 0)
+    result = retrain.retrain(root=fake_training, may_promote=lambda: True)
     assert result["promoted"] and artifacts.active_version(fake_training) == "v2"
 
 
 def test_retraining_does_not_promote_once_the_service_has_gone(fake_training):
     asked = []
-    result = retrain.retrain(root=fake_training, may_promote=lambda: asked.append(1),
-                             log=lambda *a: 0)
+    result = retrain.retrain(root=fake_training, may_promote=lambda: asked.append(1))
     assert asked == [1]                      # asked at the moment of promotion
     assert not result["promoted"] and result["reason"] == PARENT_GONE
     assert artifacts.active_version(fake_training) == "v1"

@@ -24,7 +24,7 @@ def test_same_data_and_seed_give_the_same_predictions(tmp_path):
     for _ in range(2):
         candidates = {first_name: build_candidates(random_state=7)[first_name]}
         manifest = train_model(paths=small_training_set(), seed=7, folds=2, root=tmp_path,
-                               candidates=candidates, log=lambda *a: None)
+                               candidates=candidates)
         runs.append(manifest)
     assert runs[0]["version"] != runs[1]["version"]
     assert runs[0]["thresholds"] == runs[1]["thresholds"]
