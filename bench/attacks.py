@@ -7,20 +7,15 @@ what the attacker got and how the normal requests sent meanwhile fared.
 The README's red-team table quotes these lines. Every loop is bounded in count and time.
 """
 import json
-import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import ROOT, free_port  # noqa: E402
-from servers import normal_requests, slow_client, wait_ready  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
-from service.gunicorn_config import command  # noqa: E402
+from loadgen import request_bytes, served, worker_rss_mb  # noqa: E402
+from servers import normal_requests, slow_client  # noqa: E402
 
 #: The body read timeout the server runs with here (its default).
 READ_TIMEOUT = 15
@@ -38,13 +33,6 @@ def answer(port, raw, timeout=60):
     kind = next((line.split(":", 1)[1].strip() for line in head.splitlines()
                  if line.startswith("content-type:")), None)
     return int(head[9:12]) if head else None, kind, round(time.monotonic() - started, 3)
-
-
-def post(path, body, extra=b""):
-    """A POST with a JSON body, closing after the answer."""
-    return (b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Connection: close\r\n%sContent-Length: %d\r\n\r\n" % (path.encode(), extra,
-                                                                    len(body))) + body
 
 
 def during(port, attack, seconds):
@@ -117,7 +105,7 @@ def slow_body(port, clients=60):
 
 def unread_answers(port, clients=100, sentences=2000):
     """100 clients each ask for a 2,000-sentence answer (about 450 KB) and never read it."""
-    body = json.dumps({"texts": ["War! " * (sentences // 10)] * 10}).encode()
+    request = request_bytes(port, "/classify", {"texts": ["War! " * (sentences // 10)] * 10})
     sockets = []
 
     def attack(stop):
@@ -126,7 +114,7 @@ def unread_answers(port, clients=100, sentences=2000):
                 break
             s = socket.create_connection(("127.0.0.1", port), timeout=60)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.sendall(post("/classify", body))
+            s.sendall(request)
             sockets.append(s)
         stop.wait(20)
     try:
@@ -134,7 +122,7 @@ def unread_answers(port, clients=100, sentences=2000):
     finally:
         for s in sockets:
             s.close()
-    return {**figures, "attackers": len(sockets), "worker_rss_mb": worker_rss(port)}
+    return {**figures, "attackers": len(sockets)}
 
 
 def large_requests(port):
@@ -144,33 +132,20 @@ def large_requests(port):
     return unread_answers(port, clients=100, sentences=20000)
 
 
-def worker_rss(port):
-    """The resident memory of the server's processes (MB), from /proc."""
-    total = 0
-    for pid in _server_pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return round(total / 1024)
-
-
 def pathological_texts(port):
     """The three texts from issue 11 and the longest allowed text of each kind."""
     texts = {"ab-dot": "ab. " * 25000, "digits-dots-marks": "1.2.3!?" * 14000,
              "titles-initials": ("Mr. A. B. " * 9900)[:99_000],
              "one-word-sentences": ("War! " * 20000)[:100_000],
              "no-spaces": "x" * 100_000, "dots": "." * 100_000}
-    return {name: answer(port, post("/classify", json.dumps({"text": text}).encode()))
+    return {name: answer(port, request_bytes(port, "/classify", {"text": text}))
             for name, text in texts.items()}
 
 
 def huge_answer(port):
     """190,000 one-word sentences in one 1 MiB request, with explanations."""
-    body = json.dumps({"texts": ["War! " * 19000] * 10, "explain": True}).encode()
-    return answer(port, post("/classify", body))
+    return answer(port, request_bytes(port, "/classify",
+                                      {"texts": ["War! " * 19000] * 10, "explain": True}))
 
 
 def malformed_http(port):
@@ -185,8 +160,9 @@ def malformed_http(port):
                     b"\r\n\r\n{}",
         "chunk-not-hex": b"POST /classify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
                          b"chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-        "length-over-limit": post("/classify", b"", b"Expect: 100-continue\r\n")
-                             .replace(b"Content-Length: 0", b"Content-Length: 5000000"),
+        "length-over-limit": b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             b"application/json\r\nExpect: 100-continue\r\n"
+                             b"Content-Length: 5000000\r\n\r\n",
         "chunked-over-limit": b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
                               b"application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                               + b"".join(b"10000\r\n" + b" " * 0x10000 + b"\r\n"
@@ -201,32 +177,21 @@ ATTACKS = {"slow_headers": slow_headers, "heads_without_body": heads_without_bod
            "large_requests": large_requests,
            "pathological_texts": pathological_texts, "huge_answer": huge_answer,
            "malformed_http": malformed_http}
-_server_pids = []
 
 
 def main():
-    """Start the server, run the named attacks (all by default), print a line each."""
+    """Start the server, run the named attacks (all by default), print a line each with
+    the server's resident memory after it (master and workers, MB)."""
     names = sys.argv[1:] or list(ATTACKS)
-    port = free_port()
-    process = subprocess.Popen(command(f"127.0.0.1:{port}", 2,
-                                       str(Path(sys.executable).parent / "gunicorn")),
-                               cwd=ROOT, env={**os.environ, "CASUS_READ_TIMEOUT_SECONDS":
-                                              str(READ_TIMEOUT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_ready(port, process):
-            sys.exit("the server did not start")
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
-        _server_pids[:] = [process.pid, *map(int, children.split())]
+    with served(env={"CASUS_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT)}) as (port, pid, _):
         for name in names:
             started = time.monotonic()
             result = ATTACKS[name](port)
+            rss = worker_rss_mb(pid)
             print(json.dumps({"attack": name, "seconds": round(time.monotonic() - started, 1),
-                              **(result if isinstance(result, dict) else {"got": result})}),
+                              **(result if isinstance(result, dict) else {"got": result}),
+                              "rss_mb": round(rss["master"] + sum(rss["workers"]))}),
                   flush=True)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 if __name__ == "__main__":

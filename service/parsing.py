@@ -51,7 +51,7 @@ def _read_body():
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         # A chunked body has no length to check first: werkzeug stops reading at the
         # limit and returns what it read, so look past it once.
-        if limit is not None and len(raw) >= limit and _drain(request.environ["wsgi.input"]):
+        if limit is not None and len(raw) >= limit and drain(request.environ["wsgi.input"]):
             raise ApiError(413, "request_entity_too_large",
                            f"the body is larger than {limit} bytes")
     except (ApiError, HTTPException):
@@ -63,14 +63,14 @@ def _read_body():
     return raw
 
 
-#: How much of an oversized chunked body is read and dropped before answering 413, so
-#: the client, still sending, reads the answer instead of a connection reset.
-_DRAIN_BYTES = 16 << 20
+#: How much of an oversized body is read and dropped before answering 413, so the
+#: client, still sending, reads the answer instead of a connection reset.
+DRAIN_BYTES = 16 << 20
 
 
-def _drain(stream):
-    """Read and drop what is left of a body (up to ``_DRAIN_BYTES``); whether any was."""
-    left, found = _DRAIN_BYTES, False
+def drain(stream):
+    """Read and drop what is left of a body (up to ``DRAIN_BYTES``); whether any was."""
+    left, found = DRAIN_BYTES, False
     while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
         found, left = True, left - len(chunk)
     return found

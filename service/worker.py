@@ -28,8 +28,10 @@ import signal
 from http import HTTPStatus
 
 import gevent
-from gunicorn.http.errors import NoMoreData, ParseException
+from gunicorn.http.errors import ParseException
 from gunicorn.workers.ggevent import GeventWorker
+
+from .parsing import drain
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.1 (\d{3}) ([^\r\n]*)\r\n")
 _MESSAGE = re.compile(rb"</h1>(.*)</body>", re.S)
@@ -75,36 +77,10 @@ def json_error_response(page):
     return json_response(code, phrase.lower().replace(" ", "_"), text or phrase)
 
 
-#: Most of an over-limit body read and dropped before the 413 (as service/parsing.py does
-#: for chunked bodies), so the client reads the answer instead of a connection reset.
-_DRAIN_BYTES = 16 << 20
-
-
-class _Chained:
-    """A request body read partly ahead: the bytes already read, then the socket's rest
-    (an over-limit chunked body, which the app answers 413 after draining)."""
-
-    def __init__(self, head, rest):
-        self._head, self._rest = io.BytesIO(head), rest
-
-    def read(self, size=-1):
-        data = self._head.read(size)
-        if size is None or size < 0:
-            return data + self._rest.read()
-        return data + self._rest.read(size - len(data)) if len(data) < size else data
-
-    def readline(self, size=-1):
-        line = self._head.readline(size)
-        if line.endswith(b"\n") or (size is not None and 0 <= size <= len(line)):
-            return line
-        return line + self._rest.readline(-1 if size is None or size < 0
-                                          else size - len(line))
-
-    def readlines(self, hint=-1):
-        return list(iter(self.readline, b""))
-
-    def __iter__(self):
-        return iter(self.readline, b"")
+def _too_large(limit):
+    """The 413 for a body over ``limit`` bytes, as the app words it."""
+    return json_response(413, "request_entity_too_large",
+                         f"the body is larger than {limit} bytes")
 
 
 class JsonErrorWorker(GeventWorker):
@@ -145,28 +121,23 @@ class JsonErrorWorker(GeventWorker):
 
     def _read_ahead(self, req, sock):
         """Put the body's bytes, read within the timeout, in place of ``req.body``; or
-        return the response (bytes) that answers without the app: 413 for a length over
-        the limit (before any 100 Continue invites the body), 408 for a body too slow,
-        400 for chunk framing that cannot be read."""
+        return the response (bytes) that answers without the app: 413 for a body over
+        the limit (announced: before any 100 Continue invites it), 408 for a body too
+        slow, 400 for chunk framing that cannot be read."""
         limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH")
         length = next((int(value) for name, value in req.headers
                        if name == "CONTENT-LENGTH"), None)   # gunicorn checked it is a number
         if limit is not None and length is not None and length > limit:
             if not req._expected_100_continue:
-                # The client is sending it anyway: closing with its bytes unread would
-                # reset the connection before it reads the answer, so read and drop them
-                # (up to 16 MiB, within the read timeout) before answering.
-                self._drop_body(req, min(length, _DRAIN_BYTES))
-            return json_response(413, "request_entity_too_large",
-                                 f"the body is larger than {limit} bytes")
+                self._drop_rest(req)   # the client is sending it anyway
+            return _too_large(limit)
         if length == 0 or not any(name in ("CONTENT-LENGTH", "TRANSFER-ENCODING")
                                   for name, _ in req.headers):
             return None
         if req._expected_100_continue:
             sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             req._expected_100_continue = False
-        # A chunked body has no length: read one byte past the limit, so the app sees
-        # that it is over and answers 413.
+        # A chunked body has no length: read one byte past the limit to know it is over.
         want = length if length is not None else (limit + 1 if limit is not None else None)
         parts, size = [], 0
         try:
@@ -180,21 +151,21 @@ class JsonErrorWorker(GeventWorker):
         except (gevent.Timeout, TimeoutError):
             return json_response(408, "request_timeout", f"the request body did not arrive "
                                                          f"within {self.read_timeout:g} s")
-        except (OSError, NoMoreData):
-            raise   # the client went away: gunicorn closes quietly
         except ParseException as exc:   # a bad chunk size, a missing CRLF
             return json_response(400, "invalid_body",
                                  f"the request body cannot be read ({type(exc).__name__}: {exc})")
-        data = b"".join(parts)
-        req.body = _Chained(data, req.body) if want is not None and size >= want \
-            and length is None else io.BytesIO(data)
+        if limit is not None and size > limit:
+            self._drop_rest(req)
+            return _too_large(limit)
+        req.body = io.BytesIO(b"".join(parts))
         return None
 
-    def _drop_body(self, req, size):
-        """Read and drop up to ``size`` bytes of the body, for at most the read timeout."""
+    def _drop_rest(self, req):
+        """Read and drop the rest of the body (``parsing.drain``), within the read
+        timeout: closing with the client's bytes unread would reset the connection
+        before it reads the answer."""
         with gevent.Timeout(self.read_timeout, False):
-            while size > 0 and (part := req.body.read(min(1 << 16, size))):
-                size -= len(part)
+            drain(req.body)
 
     def handle_error(self, req, client, addr, exc):
         captured = _Captured()
