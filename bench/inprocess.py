@@ -7,7 +7,7 @@ import time
 from threadpoolctl import threadpool_limits
 
 from service.classify import classify_texts
-from train.predict import predict
+from train.model.predict import predict
 
 
 def best_rate(run, items, repeats=3):

@@ -11,18 +11,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from loadgen import request_bytes, run_load, served, worker_rss_mb  # noqa: E402
 
-from train import artifacts  # noqa: E402
-from train.corpus import load_corpus  # noqa: E402
+from train.model import versions  # noqa: E402
+from train.pipeline.corpus import load_corpus  # noqa: E402
 
 SWITCHES = 3
 
 
 def two_versions(root):
     """``va`` (the active model) and ``vb`` (the same, assigning every label) in ``root``."""
-    active = artifacts.active_version()
-    artifacts.copy_version(active, artifacts.DEFAULT_ROOT, "va", root)
-    artifacts.copy_version(active, artifacts.DEFAULT_ROOT, "vb", root, threshold=0.0)
-    artifacts.set_active("va", root, reason="make load")
+    active = versions.active_version()
+    versions.copy_version(active, versions.DEFAULT_ROOT, "va", root)
+    versions.copy_version(active, versions.DEFAULT_ROOT, "vb", root, threshold=0.0)
+    versions.set_active("va", root, reason="make load")
 
 
 def main():
@@ -47,7 +47,7 @@ def main():
                     if stop.wait(seconds / (SWITCHES + 1)):
                         return
                     version = "vb" if n % 2 == 0 else "va"
-                    artifacts.set_active(version, models, reason="make load")
+                    versions.set_active(version, models, reason="make load")
                     switched.append(version)
 
             switcher = threading.Thread(target=switch)

@@ -32,14 +32,14 @@ from loadgen import request_bytes, run_load, served, worker_rss_mb  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from train.artifacts import load_model  # noqa: E402
-from train.candidates import select_candidates  # noqa: E402
-from train.corpus import load_corpus  # noqa: E402
-from train.labelset import load_labelset  # noqa: E402
-from train.metrics import indicator  # noqa: E402
-from train.predict import predict  # noqa: E402
-from train.split import load_split, partition  # noqa: E402
-from train.store import LOG_KEEP, ClassifiedLog  # noqa: E402
+from train.model.labelset import load_labelset  # noqa: E402
+from train.model.predict import predict  # noqa: E402
+from train.model.versions import load_model  # noqa: E402
+from train.pipeline.candidates import select_candidates  # noqa: E402
+from train.pipeline.corpus import load_corpus  # noqa: E402
+from train.pipeline.metrics import indicator  # noqa: E402
+from train.pipeline.split import load_split, partition  # noqa: E402
+from train.retraining.store import LOG_KEEP, ClassifiedLog  # noqa: E402
 
 
 def same_batches_in_process(model, batches):
@@ -164,11 +164,11 @@ def logging_figures(sentences, seconds, concurrency=8, rounds=10):
 def training_figures(factors=(1, 4, 16), seed=0):
     """Seconds to fit the default candidate on the training part resampled to each size."""
     labelset = load_labelset()
-    train, _ = partition(load_corpus(labelset=labelset), load_split())
+    training, _ = partition(load_corpus(labelset=labelset), load_split())
     name, pipeline = next(iter(select_candidates(["svm"], random_state=seed).items()))
-    figures = {"candidate": name, "base_sentences": len(train), "fits": []}
+    figures = {"candidate": name, "base_sentences": len(training), "fits": []}
     for factor in factors:
-        sample = random.Random(seed).choices(train, k=len(train) * factor)
+        sample = random.Random(seed).choices(training, k=len(training) * factor)
         y = indicator([e.labels for e in sample], labelset.ids)
         started = time.perf_counter()
         clone(pipeline).fit([e.text for e in sample], y)

@@ -8,7 +8,7 @@ Usage: .venv/bin/python bench/segmenters.py [-v] [--full] [--model] [--http S] [
   --full    time every splitter on the full 100,000-character adversarial texts (pysbd
             alone then takes about ten minutes); without it a splitter slower than 0.1 s
             on 10,000 characters is timed on 20,000 and given a lower bound (marked >=)
-  --model   segmentation against ``train.predict.predict`` on 100-sentence documents of
+  --model   segmentation against ``train.model.predict.predict`` on 100-sentence documents of
             corpus sentences (needs the active model)
   --http S  requests/s for 100-sentence documents sent with split against the same
             sentences pre-split, on the real server (bench/loadgen.served), best of
@@ -189,8 +189,8 @@ def model_ratio(splitters, repeats=5):
     """Segmentation time against prediction time on 100-sentence documents (one core;
     the best of ``repeats`` interleaved runs of each, as the machine may be shared)."""
     from threadpoolctl import threadpool_limits
-    from train.artifacts import load_model
-    from train.predict import predict
+    from train.model.versions import load_model
+    from train.model.predict import predict
     model = load_model()
     sentences = corpus_sentences(2000, seed=2)
     docs = [" ".join(sentences[i:i + 100]) for i in range(0, len(sentences), 100)]

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from flask import Flask, g, request
 
-from train.artifacts import DEFAULT_ROOT
-from train.labelset import DEFAULT_LABELS_FILE
-from train.store import data_dir_from_env
+from train.model.labelset import DEFAULT_LABELS_FILE
+from train.model.versions import DEFAULT_ROOT
+from train.retraining.store import data_dir_from_env
 
 from .admin import admin_bp
 from .api import bp

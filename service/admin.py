@@ -10,10 +10,10 @@ from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from train import artifacts
-from train.jobs import TrainingBusy, job_status, start_job
-from train.catalogue import list_models
-from train.records import Problem, add_row
+from train.model import versions
+from train.retraining.catalogue import list_models
+from train.retraining.intake import row_location, rows_to_examples
+from train.retraining.jobs import TrainingBusy, job_status, start_job
 
 from .errors import ApiError, without_paths
 from .parsing import check_unicode, json_object
@@ -48,22 +48,13 @@ def write_access(view):
 
 
 def _rows_to_examples(rows, where_prefix, allowed=EXAMPLE_FIELDS):
-    """Turn request rows into examples, collecting shape problems per row."""
-    examples, problems = [], []
+    """Turn request rows into examples, collecting shape problems per row; a well-formed
+    row that cannot be encoded (a lone surrogate) refuses the request."""
     for index, row in enumerate(rows):
-        where = f"{where_prefix}[{index}]" if len(rows) > 1 or where_prefix == "examples" \
-            else where_prefix
-        if not isinstance(row, dict):
-            problems.append(Problem("error", where, "each example must be a JSON object"))
-            continue
-        unknown = sorted(set(row) - allowed)
-        if unknown:
-            problems.append(Problem("error", where, f"unknown field(s) {', '.join(unknown)}; "
-                                                    f"allowed: {', '.join(sorted(allowed))}"))
-            continue
-        check_unicode(json.dumps(row, ensure_ascii=False), where)
-        add_row(row, row.get("labels"), where, examples, problems)
-    return examples, problems
+        if isinstance(row, dict) and set(row) <= set(allowed):
+            check_unicode(json.dumps(row, ensure_ascii=False),
+                          row_location(rows, index, where_prefix))
+    return rows_to_examples(rows, where_prefix, allowed)
 
 
 def _store(examples, problems, kind, source):
@@ -109,7 +100,7 @@ def feedback():
 
 @admin_bp.post("/train")
 @write_access
-def train():
+def start_training():
     """Start a training job (one at a time); poll GET /train/<job> for the outcome."""
     body = json_object({"force"})
     force = body.get("force", False)
@@ -126,13 +117,13 @@ def train():
     if force:
         current_app.logger.warning("training job %s started with force: the quality gate "
                                    "will not block it", job_id)
-    location = url_for("admin.train_status", job_id=job_id)
+    location = url_for("admin.training_status", job_id=job_id)
     return jsonify({"job": job_id, "state": "queued", "status_url": location}), 202, \
         {"Location": location}
 
 
 @admin_bp.get("/train/<job_id>")
-def train_status(job_id):
+def training_status(job_id):
     """A job's state, the candidate's and the active version's test figures, and the
     gate's decision with its reason."""
     job = job_status(get_store(), job_id) if store_exists() else None
@@ -167,13 +158,13 @@ def activate(version):
     """Make ``version`` active (rollback or roll forward, no gate); workers follow within
     a few seconds."""
     root = current_app.config["MODEL_DIR"]
-    if version not in artifacts.list_versions(root):
+    if version not in versions.list_versions(root):
         raise ApiError(404, "unknown_version", f"no complete model version '{version}'")
     try:
-        artifacts.verify_version(version, root)
-    except artifacts.ModelLoadError as exc:
+        versions.verify_version(version, root)
+    except versions.ModelLoadError as exc:
         raise ApiError(422, "damaged_version", str(exc)) from None
-    artifacts.set_active(version, root, reason="activated over HTTP")
+    versions.set_active(version, root, reason="activated over HTTP")
     current_app.logger.warning("version %s activated over HTTP", version)
     return jsonify({"active": version})
 

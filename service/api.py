@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, jsonify
 
 from .classified_log import classified_logger
 from .classify import classify_texts
-from .errors import ApiError, without_paths
 from .docs import render_docs
+from .errors import ApiError, without_paths
 from .openapi import openapi_spec
 from .parsing import check_unicode, json_object
 from .state import current_model

@@ -1,7 +1,7 @@
 """Classified-sentence logging (``CASUS_LOG_CLASSIFIED=1``) off the request path.
 
 A request only puts its sentences on a bounded in-memory queue; one background thread
-per worker process writes them to the log file (``train.store.ClassifiedLog``) in
+per worker process writes them to the log file (``train.retraining.store.ClassifiedLog``) in
 batches, one transaction each. Writing in the request instead (a FULL commit and a
 ``DELETE … NOT IN`` over the whole table in the example store) took single-sentence
 /classify from 1,258 to 1.2 requests/s at 8 clients with 100,000 logged sentences;
@@ -26,7 +26,8 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
-from train.store import LOG_KEEP, ClassifiedLog, text_key
+from train.model.normalise import text_key
+from train.retraining.store import LOG_KEEP, ClassifiedLog
 
 log = logging.getLogger("casus.classified_log")
 
@@ -174,7 +175,7 @@ class ClassifiedLogger:
                 continue
             sentences, version, seconds, _ = item
             stamp = datetime.fromtimestamp(seconds, timezone.utc).isoformat(
-                timespec="microseconds")   # as train.store.now() writes it
+                timespec="microseconds")   # as train.retraining.store.now() writes it
             rows.extend((text_key(s), s, version, stamp) for s in sentences)
             if len(rows) >= self.batch:
                 self._write(rows)

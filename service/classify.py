@@ -1,8 +1,8 @@
 """The work behind POST /classify: segment, predict, count. No HTTP here."""
 import time
 
-from train.labelset import NONE
-from train.predict import predict
+from train.model.labelset import NONE
+from train.model.predict import predict
 
 from .errors import ApiError
 from .segment import sentence_spans

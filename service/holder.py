@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from train import artifacts
+from train.model import versions
 
 log = logging.getLogger("casus.model")
 
@@ -39,24 +39,24 @@ class ModelHolder:
     def load_initial(self):
         """Load the active version; if it is damaged, the most recent version that was
         active before and still loads. Half-written versions are reported, never loaded."""
-        for name in artifacts.incomplete_versions(self.root):
+        for name in versions.incomplete_versions(self.root):
             log.warning("ignoring half-written model directory %s/%s (a crash while "
                         "saving; safe to delete)", self.root, name)
         self._pointer = self._pointer_state()
         active = None
         try:
-            active = artifacts.active_version(self.root)
-            self.model = artifacts.load_model(active, self.root)
+            active = versions.active_version(self.root)
+            self.model = versions.load_model(active, self.root)
             return
         except Exception as exc:   # any failure, not only the checks, falls back
             self.error = f"active version {active or '(unreadable ACTIVE)'} cannot be " \
                          f"served: {exc}"
             log.error(self.error)
-        for version in artifacts.activation_history(self.root):
+        for version in versions.activation_history(self.root):
             if version == active:
                 continue
             try:
-                self.model = artifacts.load_model(version, self.root)
+                self.model = versions.load_model(version, self.root)
             except Exception as exc:
                 log.error("earlier version %s cannot be served either: %s", version, exc)
                 continue
@@ -65,7 +65,7 @@ class ModelHolder:
 
     def _pointer_state(self):
         try:
-            stat = (self.root / artifacts.ACTIVE_FILE).stat()
+            stat = (self.root / versions.ACTIVE_FILE).stat()
         except OSError:
             return None
         return stat.st_ino, stat.st_mtime_ns
@@ -85,7 +85,7 @@ class ModelHolder:
             if self.root is None or state is None or (state == self._pointer and not retry):
                 return False
             try:
-                active = artifacts.active_version(self.root)
+                active = versions.active_version(self.root)
             except Exception as exc:   # unreadable now: look again next time
                 self.error = f"the active version cannot be read: {exc}"
                 log.error("%s; still serving %s", self.error,
@@ -99,7 +99,7 @@ class ModelHolder:
                 return False
             started = time.perf_counter()
             try:
-                model = artifacts.load_model(active, self.root)
+                model = versions.load_model(active, self.root)
             except Exception as exc:   # damaged, or any other failure: keep serving
                 self.error = f"active version {active} cannot be served: {exc}"
                 self._retry_at = self._clock() + self._backoff

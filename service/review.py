@@ -1,5 +1,5 @@
 """Uncertainty sampling: which unlabelled sentences would teach the model most."""
-from train.predict import predict
+from train.model.predict import predict
 
 
 def least_certain(model, texts, n):

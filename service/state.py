@@ -5,9 +5,9 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from train.intake import IntakeCheck
-from train.labelset import load_labelset
-from train.store import STORE_FILE, ExampleStore
+from train.model.labelset import load_labelset
+from train.retraining.intake import IntakeCheck
+from train.retraining.store import STORE_FILE, ExampleStore
 
 from .errors import ApiError
 

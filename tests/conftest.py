@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from tiny_model import LABELS, TEXTS, fit_tiny
 
-from train.labelset import load_labelset
+from train.model.labelset import load_labelset
 
 
 @pytest.fixture
@@ -39,11 +39,11 @@ def tiny():
 @pytest.fixture
 def save_tiny(tiny, tmp_path):
     """Save the tiny pipeline as a complete model version under ``tmp_path/models``."""
-    from train.artifacts import save_version
+    from train.pipeline.saving import save_version
     root = tmp_path / "models"
 
     def save(version, active=False):
-        from train.artifacts import set_active
+        from train.model.versions import set_active
         manifest = {"version": version, "created": "2026-11-28T00:00:00+00:00",
                     "labels": tiny.labels, "thresholds": {l: 0.3 for l in tiny.labels},
                     "model": "tiny", "cv": {"out_of_fold": {"macro_f1": 0.5}}}

@@ -1,7 +1,7 @@
 """A tiny model trained in a second on ten sentences, for tests that need a real one."""
 import numpy as np
 
-from train.candidates import build_candidates
+from train.pipeline.candidates import build_candidates
 
 LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
 TEXTS = [

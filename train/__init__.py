@@ -1,4 +1,6 @@
-"""casus training package: the labelled corpus, its validator and the model pipeline."""
+"""casus's model side, one room per job: ``data/`` (the corpus), ``model/`` (what a worker
+loads and runs), ``pipeline/`` (the scikit-learn training pipeline), ``retraining/``
+(users' examples, training jobs and the promotion gate); ``__main__`` is the command line."""
 from pathlib import Path
 
 #: Where the shipped corpus, its label set, split and documentation live.

@@ -7,22 +7,23 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import artifacts
-from .agreement import agreement
-from .candidates import SHORT_NAMES, select_candidates
-from .corpus import corpus_files, load_corpus
-from .evaluate import evaluate
-from .gate import MAX_LABEL_DROP, TOLERANCE
-from .intake import IntakeCheck
-from .jobs import TrainingBusy, run_job, training_lock, workers_die_with_this_process
-from .labelset import DEFAULT_LABELS_FILE, load_labelset
-from .catalogue import format_models
-from .records import read_labelled_file
-from .retrain import retrain
-from .split import DEFAULT_SEED, SPLIT_FILE, write_split
-from .stats import corpus_stats
-from .store import STORE_FILE, ExampleStore, data_dir_from_env
-from .validate import MIN_PER_LABEL, validate_files
+from train.model import versions
+from train.model.labelset import DEFAULT_LABELS_FILE, load_labelset
+from train.pipeline.agreement import agreement
+from train.pipeline.candidates import SHORT_NAMES, select_candidates
+from train.pipeline.corpus import corpus_files, load_corpus
+from train.pipeline.evaluate import evaluate
+from train.pipeline.records import read_labelled_file
+from train.pipeline.split import DEFAULT_SEED, SPLIT_FILE, write_split
+from train.pipeline.stats import corpus_stats
+from train.pipeline.validate import MIN_PER_LABEL, validate_files
+from train.retraining.catalogue import format_models
+from train.retraining.gate import MAX_LABEL_DROP, TOLERANCE
+from train.retraining.intake import IntakeCheck
+from train.retraining.jobs import (TrainingBusy, run_job, training_lock,
+                                   workers_die_with_this_process)
+from train.retraining.retrain import retrain
+from train.retraining.store import STORE_FILE, ExampleStore, data_dir_from_env
 
 
 def cmd_validate(args, labelset):
@@ -79,7 +80,7 @@ def _retrain(args, labelset, store):
         max_label_drop=args.max_label_drop, may_promote=may_promote)
 
 
-def cmd_train(args, labelset):
+def cmd_retrain(args, labelset):
     """Train a new version on the corpus plus stored examples; the quality gate decides
     whether it becomes active (the default command)."""
     store = ExampleStore(args.data_dir)
@@ -128,8 +129,8 @@ def cmd_models(args, labelset):
 
 def cmd_activate(args, labelset):
     """Make VERSION the active one (rollback or roll forward; no gate)."""
-    artifacts.verify_version(args.version, args.root)
-    artifacts.set_active(args.version, args.root, reason="activated from the command line")
+    versions.verify_version(args.version, args.root)
+    versions.set_active(args.version, args.root, reason="activated from the command line")
     print(f"active: {args.version}")
     return 0
 
@@ -137,7 +138,7 @@ def cmd_activate(args, labelset):
 def cmd_seal(args, labelset):
     """Hash the manifest of VERSION, written before manifests were hashed, once its model
     files check out against it (you vouch for its thresholds and labels)."""
-    digest = artifacts.seal_version(args.version, args.root)
+    digest = versions.seal_version(args.version, args.root)
     print(f"sealed: {args.version} (manifest SHA-256 {digest})")
     return 0
 
@@ -165,9 +166,9 @@ def build_parser():
                         help="label set file (default: %(default)s)")
     # the service's own setting, so `activate` and `models` act on the directory it serves
     parser.add_argument("--root", default=os.environ.get("CASUS_MODEL_DIR",
-                                                         artifacts.DEFAULT_ROOT),
+                                                         versions.DEFAULT_ROOT),
                         help="model versions directory (default: $CASUS_MODEL_DIR or "
-                             f"{artifacts.DEFAULT_ROOT})")
+                             f"{versions.DEFAULT_ROOT})")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
     parser.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
     parser.add_argument("--data-dir", type=Path, default=data_dir_from_env(),
@@ -177,10 +178,10 @@ def build_parser():
                         help=f"comma-separated candidates to compare "
                              f"({', '.join(SHORT_NAMES)}; default: all)")
     _gate_options(parser)
-    parser.set_defaults(func=cmd_train)
+    parser.set_defaults(func=cmd_retrain)
     sub = parser.add_subparsers(dest="command", metavar="command")
-    p = sub.add_parser("train", help=cmd_train.__doc__)
-    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("retrain", help=cmd_retrain.__doc__)
+    p.set_defaults(func=cmd_retrain)
     p = sub.add_parser("add", help=cmd_add.__doc__)
     p.add_argument("file", help="a .jsonl or .csv file with text and labels per row")
     p.add_argument("--corrections", action="store_true",
@@ -250,7 +251,7 @@ def main(argv=None):
     try:
         labelset = load_labelset(args.labels)
         return args.func(args, labelset)
-    except (ValueError, artifacts.ModelLoadError) as exc:
+    except (ValueError, versions.ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:   # every sqlite3 error but misuse, a bug
         print(f"error: the example store {Path(args.data_dir) / STORE_FILE} cannot be used "

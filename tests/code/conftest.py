@@ -6,8 +6,8 @@ import pytest
 def app(tiny):
     """A fresh service app around the tiny model, with small limits to test them."""
     from service import create_app
-    from train.artifacts import LoadedModel
-    model = LoadedModel.from_pipeline(tiny.pipeline, label_ids=tiny.labels,
+    from train.pipeline.compile_serving import compile_model
+    model = compile_model(tiny.pipeline, label_ids=tiny.labels,
                         thresholds={label: 0.3 for label in tiny.labels},
                         manifest={"version": "tiny-1", "created": "2026-11-28T00:00:00+00:00",
                                   "labels": tiny.labels,

@@ -1,12 +1,12 @@
 """The retraining endpoints: token checks, examples, feedback, jobs, models, review."""
 import pytest
 
-from train import artifacts
-from train.corpus import load_corpus
-from train.jobs import DIED, training_lock
-from train.records import Example
-from train.split import load_split, partition
-from train.store import ExampleStore
+from train.model import versions
+from train.pipeline.corpus import load_corpus
+from train.pipeline.records import Example
+from train.pipeline.split import load_split, partition
+from train.retraining.jobs import DIED, training_lock
+from train.retraining.store import ExampleStore
 
 WRITES = [("post", "/examples", {"examples": [{"text": "A new one.", "labels": []}]}),
           ("post", "/feedback", {"text": "A new one.", "labels": []}),
@@ -18,8 +18,8 @@ WRITES = [("post", "/examples", {"examples": [{"text": "A new one.", "labels": [
 @pytest.fixture(scope="module")
 def corpus_sentences():
     """One training sentence and one frozen-test sentence of the shipped corpus."""
-    train, test = partition(load_corpus(), load_split())
-    return train[0], test[0]
+    training, test = partition(load_corpus(), load_split())
+    return training[0], test[0]
 
 
 def store_of(app):
@@ -160,16 +160,16 @@ def test_models_lists_versions_and_activation_switches(admin_client, save_tiny):
     assert admin_client.post("/models/v9/activate", headers=admin_client.auth).status_code == 404
     response = admin_client.post("/models/v2/activate", headers=admin_client.auth)
     assert response.status_code == 200
-    assert artifacts.active_version(save_tiny.root) == "v2"
-    assert artifacts.activation_history(save_tiny.root)[:2] == ["v2", "v1"]
+    assert versions.active_version(save_tiny.root) == "v2"
+    assert versions.activation_history(save_tiny.root)[:2] == ["v2", "v1"]
 
 
 def test_a_damaged_version_cannot_be_activated(admin_client, save_tiny):
-    path = save_tiny("v2") / artifacts.MODEL_FILE
+    path = save_tiny("v2") / versions.MODEL_FILE
     path.write_bytes(path.read_bytes()[:-100])
     response = admin_client.post("/models/v2/activate", headers=admin_client.auth)
     assert response.status_code == 422 and "SHA-256" in response.get_json()["error"]["message"]
-    assert artifacts.active_version(save_tiny.root) == "v1"
+    assert versions.active_version(save_tiny.root) == "v1"
 
 
 def test_review_offers_logged_sentences_least_certain_first(admin_app):

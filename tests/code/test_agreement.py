@@ -1,7 +1,7 @@
 """Per-label kappa of a blind re-labelling."""
 import pytest
 
-from train.agreement import agreement
+from train.pipeline.agreement import agreement
 
 LABELS = ("accusation", "negotiation")
 

@@ -5,8 +5,8 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.estimator_checks import check_estimator
 
-from train.charngrams import CharNgramCounter
-from train.features import normalise_text
+from train.model.normalise import normalise_text
+from train.pipeline.charngrams import CharNgramCounter
 
 TEXTS = [
     "Their artillery shelled the market in the old town again at dawn.",

@@ -10,7 +10,7 @@ import pytest
 
 from service import classified_log
 from service.classified_log import ClassifiedLogger
-from train.store import LOG_FILE, ExampleStore
+from train.retraining.store import LOG_FILE, ExampleStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 30   # seconds; every wait below ends on an event long before this

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from train import artifacts
 from train.__main__ import main
+from train.model import versions
 
 ROOT = Path(__file__).resolve().parents[2]
 GARBAGE = bytes(range(256)) * 64
@@ -42,7 +42,7 @@ def run(capsys, *argv):
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [["job", "abc123"], ["--folds", "2"], ["train"]])
+@pytest.mark.parametrize("command", [["job", "abc123"], ["--folds", "2"], ["retrain"]])
 def test_every_command_using_the_store_says_it_is_damaged(capsys, damaged_store, command):
     code, err = run(capsys, "--data-dir", damaged_store, *command)
     assert code == 1 and "move it aside" in err
@@ -64,10 +64,10 @@ def test_a_missing_file_to_add_is_a_rejection_not_a_crash(capsys, tmp_path):
 def test_models_lists_a_damaged_model_directory(capsys, save_tiny):
     root = save_tiny.root
     save_tiny("v1", active=True)
-    (save_tiny("v2") / artifacts.MANIFEST_FILE).write_bytes(GARBAGE)
+    (save_tiny("v2") / versions.MANIFEST_FILE).write_bytes(GARBAGE)
     (save_tiny("v3") / "gate.json").write_text('{"candidate": "x", "promoted": 3}')
     (save_tiny("v4") / "evaluation.json").write_text('{"model": []}')
-    (root / artifacts.ACTIVE_FILE).write_bytes(GARBAGE[:40])
+    (root / versions.ACTIVE_FILE).write_bytes(GARBAGE[:40])
     code = main(["--root", str(root), "models"])
     out = capsys.readouterr().out
     assert code == 0
@@ -82,20 +82,20 @@ def test_activate_refuses_with_one_line(capsys, save_tiny, tmp_path, make):
     if make == "missing root":
         root = tmp_path / "no-such-dir"
     elif make == "garbage manifest":
-        (save_tiny("v2") / artifacts.MANIFEST_FILE).write_bytes(GARBAGE)
+        (save_tiny("v2") / versions.MANIFEST_FILE).write_bytes(GARBAGE)
     elif make == "edited manifest":
-        path = save_tiny("v2") / artifacts.MANIFEST_FILE
+        path = save_tiny("v2") / versions.MANIFEST_FILE
         path.write_text(path.read_text().replace('"accusation": 0.3', '"accusation": 0.01'))
     else:
         version = "../v2"
     code, err = run(capsys, "--root", root, "activate", version)
     assert code == 1 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
-    assert artifacts.active_version(root) is None
+    assert versions.active_version(root) is None
 
 
 def test_evaluate_with_a_damaged_active_pointer_says_what_to_do(capsys, save_tiny):
     save_tiny("v1", active=True)
-    (save_tiny.root / artifacts.ACTIVE_FILE).write_text("../../etc\n")
+    (save_tiny.root / versions.ACTIVE_FILE).write_text("../../etc\n")
     code, err = run(capsys, "--root", save_tiny.root, "evaluate")
     assert code == 1 and "ACTIVE" in err and "python -m train activate" in err
 
@@ -106,4 +106,4 @@ def test_the_model_directory_defaults_to_the_services_setting(capsys, save_tiny,
     save_tiny("v2", active=True)
     monkeypatch.setenv("CASUS_MODEL_DIR", str(save_tiny.root))
     assert main(["activate", "v1"]) == 0
-    assert artifacts.active_version(save_tiny.root) == "v1"
+    assert versions.active_version(save_tiny.root) == "v1"

@@ -1,5 +1,5 @@
 """The quality gate promotes only versions that are not worse."""
-from train.gate import gate
+from train.retraining.gate import gate
 
 ACTIVE = {"macro_f1": 0.80, "per_label_f1": {"a": 0.8, "b": 0.8}}
 

@@ -5,11 +5,11 @@ import time
 
 from service import create_app
 from service.holder import ModelHolder
-from train import artifacts
+from train.model import versions
 
 
 def tamper(version_dir):
-    path = version_dir / artifacts.MODEL_FILE
+    path = version_dir / versions.MODEL_FILE
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -31,7 +31,7 @@ def test_a_damaged_new_version_is_refused_and_the_old_one_keeps_serving(save_tin
     holder = ModelHolder(save_tiny.root)
     holder.load_initial()
     tamper(save_tiny("v2"))
-    artifacts.set_active("v2", save_tiny.root)
+    versions.set_active("v2", save_tiny.root)
     assert holder.refresh() is False
     assert holder.model.version == "v1" and "SHA-256" in holder.error
 
@@ -51,7 +51,7 @@ def test_start_up_falls_back_to_the_last_good_version(save_tiny, caplog):
 
 def test_truncated_active_file_at_start_up_serves_the_previous_version(save_tiny):
     save_tiny("v1", active=True)
-    path = save_tiny("v2", active=True) / artifacts.MODEL_FILE
+    path = save_tiny("v2", active=True) / versions.MODEL_FILE
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
     app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
     client = app.test_client()
@@ -91,14 +91,14 @@ def test_an_unreadable_pointer_is_read_again_at_the_next_look(save_tiny, monkeyp
     holder = ModelHolder(save_tiny.root)
     holder.load_initial()
     save_tiny("v2", active=True)
-    real = artifacts.active_version
+    real = versions.active_version
 
     def unreadable(root):
-        raise PermissionError(13, "Permission denied", str(root / artifacts.ACTIVE_FILE))
+        raise PermissionError(13, "Permission denied", str(root / versions.ACTIVE_FILE))
 
-    monkeypatch.setattr(artifacts, "active_version", unreadable)
+    monkeypatch.setattr(versions, "active_version", unreadable)
     assert holder.refresh() is False and "cannot be read" in holder.error
-    monkeypatch.setattr(artifacts, "active_version", real)
+    monkeypatch.setattr(versions, "active_version", real)
     assert holder.refresh() is True and holder.model.version == "v2"
 
 
@@ -107,7 +107,7 @@ def test_a_new_worker_serves_the_active_version_from_its_first_request(save_tiny
     save_tiny("v1", active=True)
     save_tiny("v2", active=True)
     app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 3600})
-    artifacts.set_active("v1", save_tiny.root)
+    versions.set_active("v1", save_tiny.root)
     response = app.test_client().post("/classify", json={"text": "We call for talks."})
     assert response.get_json()["model"]["version"] == "v1"
 
@@ -115,7 +115,7 @@ def test_a_new_worker_serves_the_active_version_from_its_first_request(save_tiny
 def test_ready_names_no_server_path(save_tiny):
     save_tiny("v1", active=True)
     tamper(save_tiny("v2"))
-    artifacts.set_active("v2", save_tiny.root)
+    versions.set_active("v2", save_tiny.root)
     app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
     ready = app.test_client().get("/ready").get_json()
     assert "v2" in ready["problem"] and str(save_tiny.root) not in ready["problem"]
@@ -130,10 +130,10 @@ def test_a_version_that_failed_to_load_is_tried_again_with_growing_pauses(save_t
     now = [0.0]
     holder = ModelHolder(save_tiny.root, clock=lambda: now[0])
     holder.load_initial()
-    model_file = save_tiny.root / "v1" / artifacts.MODEL_FILE
+    model_file = save_tiny.root / "v1" / versions.MODEL_FILE
     good = model_file.read_bytes()
     tamper(save_tiny.root / "v1")
-    artifacts.set_active("v1", save_tiny.root)
+    versions.set_active("v1", save_tiny.root)
     assert holder.refresh() is False and holder.model.version == "v2" and holder.error
     model_file.write_bytes(good)              # repaired; ACTIVE itself does not change
     assert holder.refresh() is False          # not yet: the first pause is 1 s
@@ -151,7 +151,7 @@ def test_an_active_pointer_that_is_a_symlink_is_refused(save_tiny, tmp_path):
     save_tiny("v1", active=True)
     outside = tmp_path / "secret.txt"
     outside.write_text("v1\n")   # even content naming a real version
-    pointer = save_tiny.root / artifacts.ACTIVE_FILE
+    pointer = save_tiny.root / versions.ACTIVE_FILE
     pointer.unlink()
     pointer.symlink_to(outside)
     app = create_app({"MODEL_DIR": str(save_tiny.root), "MODEL_WATCH_SECONDS": 0})
@@ -165,10 +165,10 @@ def test_an_active_pointer_that_is_a_symlink_is_refused(save_tiny, tmp_path):
 
 def test_an_oversized_active_pointer_is_refused_unread(save_tiny):
     save_tiny("v1", active=True)
-    (save_tiny.root / artifacts.ACTIVE_FILE).write_bytes(b"v1" + b" " * (1 << 20))
+    (save_tiny.root / versions.ACTIVE_FILE).write_bytes(b"v1" + b" " * (1 << 20))
     try:
-        artifacts.active_version(save_tiny.root)
-    except artifacts.ModelLoadError as exc:
+        versions.active_version(save_tiny.root)
+    except versions.ModelLoadError as exc:
         assert "longer than any version name" in str(exc)
     else:
         raise AssertionError("an oversized ACTIVE was accepted")

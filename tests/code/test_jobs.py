@@ -5,10 +5,11 @@ import os
 
 import pytest
 
-from train import artifacts, jobs, retrain
-from train.gate import GATE_FILE
-from train.jobs import PARENT_GONE, parent_alive, run_job
-from train.store import ExampleStore
+from train.model import versions
+from train.retraining import jobs, retrain
+from train.retraining.gate import GATE_FILE
+from train.retraining.jobs import PARENT_GONE, parent_alive, run_job
+from train.retraining.store import ExampleStore
 
 
 @pytest.fixture
@@ -18,14 +19,14 @@ def fake_training(monkeypatch, save_tiny):
 
     def train_model(root, **_):
         save_tiny("v2")
-        return artifacts.read_manifest("v2", root)
+        return versions.read_manifest("v2", root)
     monkeypatch.setattr(retrain, "train_model", train_model)
     return save_tiny.root
 
 
 def test_retraining_promotes_when_allowed(fake_training):
     result = retrain.retrain(root=fake_training, may_promote=lambda: True)
-    assert result["promoted"] and artifacts.active_version(fake_training) == "v2"
+    assert result["promoted"] and versions.active_version(fake_training) == "v2"
 
 
 def test_retraining_does_not_promote_once_the_service_has_gone(fake_training):
@@ -33,8 +34,8 @@ def test_retraining_does_not_promote_once_the_service_has_gone(fake_training):
     result = retrain.retrain(root=fake_training, may_promote=lambda: asked.append(1))
     assert asked == [1]                      # asked at the moment of promotion
     assert not result["promoted"] and result["reason"] == PARENT_GONE
-    assert artifacts.active_version(fake_training) == "v1"
-    assert artifacts.activation_history(fake_training) == ["v1"]
+    assert versions.active_version(fake_training) == "v1"
+    assert versions.activation_history(fake_training) == ["v1"]
     gate = json.loads((fake_training / "v2" / GATE_FILE).read_text())
     assert gate["promoted"] is False and gate["reason"] == PARENT_GONE
 
@@ -55,10 +56,10 @@ def test_the_promotion_check_runs_under_the_activation_lock(save_tiny):
         finally:
             os.close(probe)
         return False
-    assert artifacts.set_active("v2", root, confirm=confirm) is False
-    assert held == [True] and artifacts.active_version(root) == "v1"
-    assert artifacts.set_active("v2", root, confirm=lambda: True) is True
-    assert artifacts.active_version(root) == "v2"
+    assert versions.set_active("v2", root, confirm=confirm) is False
+    assert held == [True] and versions.active_version(root) == "v1"
+    assert versions.set_active("v2", root, confirm=lambda: True) is True
+    assert versions.active_version(root) == "v2"
 
 
 def test_parent_alive_follows_the_real_parent():
@@ -70,9 +71,9 @@ def test_a_job_whose_service_has_gone_before_it_starts_does_not_train(tmp_path):
     store = ExampleStore(tmp_path)
     store.create_job("job1")
 
-    def train(may_promote):
+    def work(may_promote):
         raise AssertionError("must not train")
-    assert run_job(store, "job1", train, parent_pid=os.getpid()) == 1   # not our parent
+    assert run_job(store, "job1", work, parent_pid=os.getpid()) == 1   # not our parent
     job = store.job("job1")
     assert job["state"] == "failed" and job["error"] == PARENT_GONE
 
@@ -84,9 +85,9 @@ def test_a_job_passes_its_parent_check_to_training(tmp_path, monkeypatch):
     store.create_job("job2")
     seen = []
 
-    def train(may_promote):
+    def work(may_promote):
         seen.append(may_promote())
         return {"promoted": True}
-    assert run_job(store, "job2", train, parent_pid=os.getppid()) == 0
+    assert run_job(store, "job2", work, parent_pid=os.getppid()) == 0
     assert watched == [os.getppid()] and seen == [True]
     assert store.job("job2")["state"] == "succeeded"

@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from train.artifacts import LoadedModel
-from train.predict import predict
+from train.model.predict import predict
+from train.pipeline.compile_serving import compile_model
 
 
 @pytest.fixture
 def model(tiny):
-    return LoadedModel.from_pipeline(tiny.pipeline, label_ids=tiny.labels,
+    return compile_model(tiny.pipeline, label_ids=tiny.labels,
                                      thresholds={"accusation": 0.3, "self_defence": 0.3,
                                                  "legal_appeal": 0.3, "negotiation": 0.99},
                                      manifest={"version": "t"})

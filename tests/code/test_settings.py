@@ -57,3 +57,14 @@ def test_a_request_over_its_time_budget_is_a_503_not_a_dead_worker(save_tiny, tm
     response = app.test_client().post("/classify", json={"text": "We call for talks."})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "time_budget_exceeded"
+
+
+def test_default_places_are_in_the_project_whichever_room_names_them():
+    # the modules sit two levels down (train/<room>/); a default one level off would put
+    # the store and the versions inside train/ and start jobs where `-m train` fails
+    from train.model.versions import DEFAULT_ROOT
+    from train.retraining.jobs import PROJECT_ROOT
+    from train.retraining.store import DEFAULT_DATA_DIR
+    assert PROJECT_ROOT == ROOT and (PROJECT_ROOT / "train" / "__main__.py").is_file()
+    assert DEFAULT_ROOT == ROOT / "model_artifacts"
+    assert DEFAULT_DATA_DIR == ROOT / "var"

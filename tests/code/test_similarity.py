@@ -1,7 +1,7 @@
 """Near-duplicate measure: catches rewrites with a swapped name, spares different sentences."""
 import pytest
 
-from train.similarity import max_similarity_to, near_duplicate_pairs, near_duplicate_rate
+from train.pipeline.similarity import max_similarity_to, near_duplicate_pairs, near_duplicate_rate
 
 BASE = "The foreign ministry said the shelling of Avdiivka was a deliberate attack on civilians."
 SWAPPED = "The foreign ministry said the shelling of Kherson was a deliberate attack on civilians."

@@ -1,8 +1,8 @@
 """The frozen split holds out whole conflicts, reproducibly, and never overwrites itself."""
 import pytest
 
-from train.records import Example
-from train.split import choose_test_conflicts, partition, write_split
+from train.pipeline.records import Example
+from train.pipeline.split import choose_test_conflicts, partition, write_split
 
 LABELS = ("accusation", "negotiation")
 
@@ -30,11 +30,11 @@ def test_partition_keeps_held_conflicts_out_of_training(tmp_path):
     record = write_split(examples, LABELS, seed=3, path=tmp_path / "split.json")
     late = Example(text="added later", labels=(), where="x",
                    meta={"id": "late", "conflict": record["test_conflicts"][0]})
-    train, test = partition(examples + [late], record)
-    assert {e.meta["conflict"] for e in train}.isdisjoint(record["test_conflicts"])
+    training, test = partition(examples + [late], record)
+    assert {e.meta["conflict"] for e in training}.isdisjoint(record["test_conflicts"])
     assert sorted(e.meta["id"] for e in test) == record["test_ids"]
-    assert late not in train and late not in test
-    assert len(train) + len(test) == len(examples)
+    assert late not in training and late not in test
+    assert len(training) + len(test) == len(examples)
 
 
 def test_split_file_is_never_overwritten(tmp_path):

@@ -3,9 +3,9 @@ import sqlite3
 
 import pytest
 
-from train import store as store_module
-from train.records import Example
-from train.store import MIGRATIONS, ClassifiedLog, ExampleStore
+from train.pipeline.records import Example
+from train.retraining import store as store_module
+from train.retraining.store import MIGRATIONS, ClassifiedLog, ExampleStore
 
 
 def example(text, labels=(), **meta):

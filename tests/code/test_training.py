@@ -1,12 +1,12 @@
 """Training: reproducible from data and seed, never touching the test split."""
 import pytest
 
-from train.artifacts import active_version, list_versions, load_model
-from train.candidates import build_candidates
-from train.corpus import corpus_files
-from train.predict import predict
-from train.split import load_split
-from train.training import tune_thresholds
+from train.model.predict import predict
+from train.model.versions import active_version, list_versions, load_model
+from train.pipeline.candidates import build_candidates
+from train.pipeline.corpus import corpus_files
+from train.pipeline.split import load_split
+from train.pipeline.training import tune_thresholds
 
 import numpy as np
 
@@ -18,7 +18,7 @@ def small_training_set():
 
 @pytest.mark.slow
 def test_same_data_and_seed_give_the_same_predictions(tmp_path):
-    from train.training import train_model
+    from train.pipeline.training import train_model
     first_name = next(iter(build_candidates()))
     runs = []
     for _ in range(2):

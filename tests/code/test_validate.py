@@ -2,7 +2,7 @@
 import pytest
 
 from train.__main__ import main
-from train.validate import validate_files
+from train.pipeline.validate import validate_files
 
 GOOD = [
     {"text": "Their artillery shelled the market in the old town again at dawn.",

@@ -8,11 +8,11 @@ import pytest
 
 from train import CORPUS_DIR
 from train.__main__ import main
-from train.corpus import corpus_files
-from train.labelset import NONE, load_labelset
-from train.similarity import max_similarity_to
-from train.split import load_split, partition
-from train.validate import validate_files
+from train.model.labelset import NONE, load_labelset
+from train.pipeline.corpus import corpus_files
+from train.pipeline.similarity import max_similarity_to
+from train.pipeline.split import load_split, partition
+from train.pipeline.validate import validate_files
 
 META = json.loads((CORPUS_DIR / "corpus.json").read_text(encoding="utf-8"))
 REALDEV = Path(__file__).resolve().parents[3] / "shared" / "realdev" / "sentences.jsonl"
@@ -112,12 +112,12 @@ def test_hard_negatives_carry_cue_words(examples):
 
 def test_frozen_split(examples, label_ids):
     split = load_split()
-    train, test = partition(examples, split)
+    training, test = partition(examples, split)
     assert len(test) == len(split["test_ids"])
     assert {e.meta["conflict"] for e in test} == set(split["test_conflicts"])
-    assert {e.meta["conflict"] for e in train}.isdisjoint(split["test_conflicts"])
+    assert {e.meta["conflict"] for e in training}.isdisjoint(split["test_conflicts"])
     # every sentence of a held-out conflict is in the test part: nothing drifted
-    assert len(train) + len(test) == len(examples)
+    assert len(training) + len(test) == len(examples)
     assert len(test) / len(examples) >= 0.15
     for label in label_ids:
         overall = sum(label in e.labels for e in examples) / len(examples)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from live_server import ROOT, call, gunicorn
 
-from train.store import ExampleStore
+from train.retraining.store import ExampleStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "test-artifacts"

@@ -5,7 +5,7 @@ import threading
 import pytest
 from live_server import call, gunicorn
 
-from train.store import ExampleStore
+from train.retraining.store import ExampleStore
 
 TOKEN = "log-test-token"
 

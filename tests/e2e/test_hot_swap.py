@@ -10,7 +10,7 @@ import pytest
 from live_server import call, gunicorn
 from proctree import wait_until
 
-from train import artifacts
+from train.model import versions
 
 TOKEN = "e2e-admin-token"
 
@@ -23,12 +23,12 @@ def wait_for(condition, what):
 def two_versions(tmp_path):
     """A versions directory with ``va`` (the shipped model) active and ``vb`` (the same,
     assigning every label); the server's environment for it."""
-    served = artifacts.active_version()
+    served = versions.active_version()
     root = tmp_path / "models"
     root.mkdir()
-    artifacts.copy_version(served, artifacts.DEFAULT_ROOT, "va", root)
-    artifacts.copy_version(served, artifacts.DEFAULT_ROOT, "vb", root, threshold=0.0)  # all labels
-    artifacts.set_active("va", root)
+    versions.copy_version(served, versions.DEFAULT_ROOT, "va", root)
+    versions.copy_version(served, versions.DEFAULT_ROOT, "vb", root, threshold=0.0)  # all labels
+    versions.set_active("va", root)
     return served, root, {"CASUS_MODEL_DIR": str(root), "CASUS_DATA_DIR": str(tmp_path / "data"),
                           "CASUS_ADMIN_TOKEN": TOKEN}
 
@@ -50,7 +50,7 @@ def workers(master_pid):
 @pytest.mark.slow
 def test_a_worker_restarted_after_a_rollback_never_serves_the_rolled_back_version(tmp_path):
     _, root, env = two_versions(tmp_path)
-    artifacts.set_active("vb", root)                    # the master preloads vb
+    versions.set_active("vb", root)                    # the master preloads vb
     with gunicorn(env) as base:
         activate(base, "va")                            # roll back
         wait_for(lambda: all(answering_version(base) == "va" for _ in range(20)),
@@ -97,17 +97,17 @@ def test_requests_during_promotion_all_succeed(tmp_path):
         for thread in threads:
             thread.join()
     failed = [o for o in outcomes if o[1] != 200]
-    versions = {o[2] for o in outcomes if o[1] == 200}
+    seen = {o[2] for o in outcomes if o[1] == 200}
     last_va = max((o[0] for o in outcomes if o[2] == "va"), default=activated)
     print(f"\nhot swap: {len(outcomes)} requests, {len(failed)} failed, versions seen "
-          f"{sorted(versions)}, last answer from va {last_va - activated:.1f}s after "
+          f"{sorted(seen)}, last answer from va {last_va - activated:.1f}s after "
           "activation")
     assert not failed, failed[:5]
-    assert versions == {"va", "vb"}
+    assert seen == {"va", "vb"}
     assert all(o[2] == o[3] for o in outcomes)        # body and header agree
     # each answer comes wholly from the version it names: vb assigns every label
-    labels_by_version = {v: {o[4] for o in outcomes if o[2] == v} for v in versions}
-    assert labels_by_version["vb"] == {tuple(artifacts.read_manifest(served)["labels"])}
+    labels_by_version = {v: {o[4] for o in outcomes if o[2] == v} for v in seen}
+    assert labels_by_version["vb"] == {tuple(versions.read_manifest(served)["labels"])}
     assert len(labels_by_version["va"]) == 1 and labels_by_version["va"] != \
         labels_by_version["vb"]
     assert outcomes[-1][2] == "vb"

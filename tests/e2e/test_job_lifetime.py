@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from proctree import alive, process_tree, wait_for_line, wait_until
 
-from train import artifacts
-from train.jobs import end_group, job_status
-from train.store import ExampleStore
+from train.model import versions
+from train.retraining.jobs import end_group, job_status
+from train.retraining.store import ExampleStore
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Killed once its first fold is in, with seconds of work left on any machine (see
@@ -38,8 +38,8 @@ def test_a_job_whose_service_dies_stops_with_its_workers_and_never_promotes(save
     data = tmp_path / "data"
     service = python(f"""
         import signal
-        from train.jobs import start_job
-        from train.store import ExampleStore
+        from train.retraining.jobs import start_job
+        from train.retraining.store import ExampleStore
         print(start_job(ExampleStore({str(data)!r}), ["--root", {str(save_tiny.root)!r},
                                                       *{KILLED!r}]), flush=True)
         signal.pause()
@@ -57,8 +57,8 @@ def test_a_job_whose_service_dies_stops_with_its_workers_and_never_promotes(save
         service.wait()
     gone(tree)
     assert "has gone; stopping" in (data / "jobs" / f"{job}.log").read_text()
-    assert artifacts.active_version(save_tiny.root) == "v1"
-    assert artifacts.list_versions(save_tiny.root) == ["v1"]
+    assert versions.active_version(save_tiny.root) == "v1"
+    assert versions.list_versions(save_tiny.root) == ["v1"]
     assert job_status(store, job)["state"] == "failed"
 
 
@@ -67,7 +67,7 @@ def test_loky_workers_exit_soon_after_the_process_that_started_them_is_killed():
     trainer = python("""
         import os, time
         from joblib import Parallel, delayed
-        from train.jobs import workers_die_with_this_process
+        from train.retraining.jobs import workers_die_with_this_process
         with workers_die_with_this_process():
             Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(4))
         print("ready", flush=True)
@@ -90,7 +90,7 @@ def test_a_process_watching_its_parent_ends_its_whole_group_when_the_parent_dies
         import subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c", '''
         import os, subprocess, time
-        from train.jobs import die_with_parent
+        from train.retraining.jobs import die_with_parent
         die_with_parent(os.getppid())
         grandchild = subprocess.Popen(["sleep", "600"])
         print(os.getpid(), flush=True)

@@ -11,8 +11,8 @@ import pytest
 from proctree import alive, process_tree, wait_for_line, wait_until
 
 from service import create_app
-from train import artifacts
-from train.store import ExampleStore
+from train.model import versions
+from train.retraining.store import ExampleStore
 
 TOKEN = {"Authorization": "Bearer t0ken"}
 #: A quick training (one candidate, two folds, about 15 s) for the test's jobs.
@@ -73,8 +73,8 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
                lambda: f"the killed job's processes end; still running: {alive(tree)}")
     killed = wait_for(client, job, {"failed"}, timeout=20)
     assert "killed or crashed" in killed["error"]
-    assert artifacts.active_version(save_tiny.root) == "v1"
-    assert artifacts.list_versions(save_tiny.root) == ["v1"]
+    assert versions.active_version(save_tiny.root) == "v1"
+    assert versions.list_versions(save_tiny.root) == ["v1"]
     assert client.post("/classify", json={"text": "Talks now."}).get_json()["model"][
         "version"] == "v1"
     assert store.integrity() == "ok"
@@ -89,7 +89,7 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
     assert done["promoted"] and done["active"]["version"] == "v1"
     assert done["candidate"]["test"]["macro_f1"] > done["active"]["test"]["macro_f1"]
     new = done["candidate"]["version"]
-    assert artifacts.active_version(save_tiny.root) == new
+    assert versions.active_version(save_tiny.root) == new
     assert app.extensions["casus_holder"].refresh()
     assert client.get("/health").headers["X-Casus-Model-Version"] == new
     manifest = client.get("/model").get_json()
@@ -111,15 +111,15 @@ def test_command_line_add_train_gate_models_activate(save_tiny, tmp_path, write_
     assert "3 example(s) accepted" in added.stdout and "data.jsonl:4" in added.stdout
     trained = cli(*QUICK)
     assert trained.returncode == 0, trained.stderr
-    first = artifacts.active_version(root)
+    first = versions.active_version(root)
     assert first != "v1" and "promoted" in trained.stdout
     refused = cli(*QUICK, "--tolerance", "-0.01")        # must beat the active by 0.01
     assert refused.returncode == 3 and "kept as a candidate" in refused.stdout
-    assert artifacts.active_version(root) == first
+    assert versions.active_version(root) == first
     forced = cli(*QUICK, "--tolerance", "-0.01", "--force")
     assert forced.returncode == 0 and "promoted by force" in forced.stdout
     listing = cli("models").stdout
     assert "rejected" in listing and "previously active" in listing and "* " in listing
     assert cli("activate", "v1").returncode == 0
-    assert artifacts.active_version(root) == "v1"
+    assert versions.active_version(root) == "v1"
     assert cli("activate", "nope").returncode == 1

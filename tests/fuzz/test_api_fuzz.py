@@ -16,9 +16,10 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 from tiny_model import LABELS, fit_tiny
 
 from service import create_app
-from train.artifacts import save_version, set_active
-from train.jobs import training_lock
-from train.store import ExampleStore
+from train.model.versions import set_active
+from train.pipeline.saving import save_version
+from train.retraining.jobs import training_lock
+from train.retraining.store import ExampleStore
 
 #: Checks that cannot hold where rows are judged one by one against stored data.
 RELAXED = {"/examples": [positive_data_acceptance, negative_data_rejection],

@@ -12,7 +12,7 @@ from tiny_model import LABELS, fit_tiny
 
 from service import create_app
 from service.segment import _BREAKS, _CLOSING, _TERMINAL, sentence_spans
-from train.artifacts import LoadedModel
+from train.pipeline.compile_serving import compile_model
 
 #: ``make test`` runs a short, repeatable sample; ``make fuzz`` a long, random one.
 RANDOM = os.environ.get("CASUS_FUZZ_RANDOM") == "1"
@@ -32,7 +32,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 
 def app_with_tiny_model():
     pipeline = fit_tiny()
-    model = LoadedModel.from_pipeline(pipeline, LABELS, {label: 0.3 for label in LABELS},
+    model = compile_model(pipeline, LABELS, {label: 0.3 for label in LABELS},
                                       {"version": "tiny", "labels": LABELS})
     return create_app({"TESTING": True, "MAX_TEXTS": 5, "MAX_TEXT_CHARS": 2000}, model=model)
 

@@ -1,7 +1,7 @@
 """The model suite runs against the active model version (``make test`` builds it first)."""
 import pytest
 
-from train.artifacts import ModelLoadError, load_model
+from train.model.versions import ModelLoadError, load_model
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from train.labelset import NONE
-from train.predict import predict
+from train.model.labelset import NONE
+from train.model.predict import predict
 
 HERE = Path(__file__).parent
 MFT = [json.loads(line) for line in (HERE / "minimum_functionality.jsonl").open()]

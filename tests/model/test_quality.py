@@ -1,7 +1,7 @@
 """A floor under the frozen-test quality, set from the measured figure."""
 import pytest
 
-from train.evaluate import evaluate
+from train.pipeline.evaluate import evaluate
 
 #: Measured 0.885 on the frozen test split (model of 2026-11-28); the floor leaves room for
 #: retraining noise only, so a real regression fails.

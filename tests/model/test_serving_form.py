@@ -1,13 +1,13 @@
 """The served arrays give the trained pipeline's own scores, for the real model."""
 import numpy as np
 
-from train import artifacts
-from train.corpus import load_corpus
-from train.split import load_split, partition
+from train.pipeline.corpus import load_corpus
+from train.pipeline.saving import load_pipeline
+from train.pipeline.split import load_split, partition
 
 
 def test_serving_form_matches_the_pipeline_on_the_test_split(model):
-    pipeline = artifacts.load_pipeline(model.version)
+    pipeline = load_pipeline(model.version)
     _, test = partition(load_corpus(), load_split())
     texts = [e.text for e in test] + ["", "!!!", "Ünïcödé — “quotes” 2334", "a " * 500]
     ours = model.serving_form.predict_proba(model.serving_form.transform(texts))

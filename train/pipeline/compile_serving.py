@@ -2,7 +2,8 @@
 training side, which reads scikit-learn's fitted attributes."""
 import numpy as np
 
-from .serving_form import SEPARATOR
+from train.model.serving_form import SEPARATOR, ServingForm
+from train.model.versions import LoadedModel
 
 
 def _pack(strings):
@@ -72,3 +73,10 @@ def compile_pipeline(pipeline):
                   explain=np.stack([w if w is not None else np.zeros(n_features)
                                     for w in explain_weights]))
     return arrays
+
+
+def compile_model(pipeline, label_ids, thresholds, manifest):
+    """A fitted pipeline, in memory, as a model ``predict`` can run (what loading its saved
+    version would give)."""
+    return LoadedModel(ServingForm(compile_pipeline(pipeline)), list(label_ids), thresholds,
+                       manifest)

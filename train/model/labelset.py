@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import CORPUS_DIR
+from train import CORPUS_DIR
 
 DEFAULT_LABELS_FILE = CORPUS_DIR / "labels.json"
 

@@ -2,7 +2,8 @@
 GET /models."""
 import json
 
-from . import artifacts
+from train.model import versions
+
 from .gate import read_gate
 
 
@@ -14,14 +15,14 @@ def _test_figures(version, root):
     if decision:
         return _figures(decision["candidate"].get("test"))
     try:
-        report = json.loads((artifacts.version_dir(version, root) / "evaluation.json")
+        report = json.loads((versions.version_dir(version, root) / "evaluation.json")
                             .read_text("utf-8"))
         per_label = report["model"]["per_label"]
         return _figures({"macro_f1": round(report["model"]["macro_f1"], 4),
                          "per_label_f1": {k: round(v["f1"], 4) for k, v in per_label.items()
                                           if k != "none"}})
     except (OSError, ValueError, KeyError, TypeError, AttributeError,
-            artifacts.ModelLoadError):
+            versions.ModelLoadError):
         return None
 
 
@@ -32,21 +33,21 @@ def _figures(test):
     return None
 
 
-def list_models(root=artifacts.DEFAULT_ROOT):
+def list_models(root=versions.DEFAULT_ROOT):
     """Every complete version, newest first, with its status and figures, plus the
     half-written directories a crash left behind (ignored, reported), and
     ``active_error`` when the ``ACTIVE`` pointer itself is refused."""
     try:
-        active, active_error = artifacts.active_version(root), None
-    except artifacts.ModelLoadError as exc:
+        active, active_error = versions.active_version(root), None
+    except versions.ModelLoadError as exc:
         active, active_error = None, str(exc)
-    history = set(artifacts.activation_history(root))
-    versions = []
-    for version in reversed(artifacts.list_versions(root)):
+    history = set(versions.activation_history(root))
+    rows = []
+    for version in reversed(versions.list_versions(root)):
         try:
-            manifest = artifacts.read_manifest(version, root, check=True)
-        except artifacts.ModelLoadError as exc:
-            versions.append({"version": version, "status": "unreadable", "error": str(exc)})
+            manifest = versions.read_manifest(version, root, check=True)
+        except versions.ModelLoadError as exc:
+            rows.append({"version": version, "status": "unreadable", "error": str(exc)})
             continue
         decision = read_gate(version, root)
         if version == active:
@@ -55,7 +56,7 @@ def list_models(root=artifacts.DEFAULT_ROOT):
             status = "rejected"
         else:
             status = "previously active" if version in history else "candidate"
-        versions.append({
+        rows.append({
             "version": version, "status": status, "created": manifest.get("created"),
             "model": manifest.get("model"), "labels": manifest.get("labels"),
             "train_sentences": manifest.get("data", {}).get("train_sentences"),
@@ -64,14 +65,14 @@ def list_models(root=artifacts.DEFAULT_ROOT):
             "test": _test_figures(version, root),
             "gate": decision and {k: decision.get(k) for k in ("promoted", "forced",
                                                                "reason")}})
-    listing = {"active": active, "versions": versions,
-               "incomplete": artifacts.incomplete_versions(root)}
+    listing = {"active": active, "versions": rows,
+               "incomplete": versions.incomplete_versions(root)}
     if active_error:
         listing["active_error"] = active_error
     return listing
 
 
-def format_models(root=artifacts.DEFAULT_ROOT):
+def format_models(root=versions.DEFAULT_ROOT):
     """``list_models`` as a plain-text table."""
     listing = list_models(root)
     lines = [f"{'':2}{'version':<24}{'status':<19}{'test macro-F1':>14}{'CV macro-F1':>13}"

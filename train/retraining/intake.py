@@ -8,13 +8,13 @@ correction, sent as one.
 """
 from dataclasses import dataclass, field
 
-from .corpus import load_corpus
-from .labelset import show_labels
-from .records import Problem
-from .similarity import near_duplicate_pairs
-from .split import load_split, partition
-from .store import text_key
-from .validate import row_problems_of
+from train.model.labelset import show_labels
+from train.model.normalise import text_key
+from train.pipeline.corpus import load_corpus
+from train.pipeline.records import Problem, add_row
+from train.pipeline.similarity import near_duplicate_pairs
+from train.pipeline.split import load_split, partition
+from train.pipeline.validate import row_problems_of
 
 
 @dataclass
@@ -32,6 +32,32 @@ class Intake:
                 "warnings": [{"row": p.where, "message": p.message} for p in self.warnings]}
 
 
+def rows_to_examples(rows, where_prefix, allowed):
+    """Turn rows sent over HTTP (JSON objects with ``text``, ``labels`` and at most the
+    ``allowed`` fields) into examples, collecting each row's shape problem located as
+    ``where_prefix[index]``; returns ``(examples, problems)`` for ``IntakeCheck.check``."""
+    examples, problems = [], []
+    for index, row in enumerate(rows):
+        where = row_location(rows, index, where_prefix)
+        if not isinstance(row, dict):
+            problems.append(Problem("error", where, "each example must be a JSON object"))
+            continue
+        unknown = sorted(set(row) - set(allowed))
+        if unknown:
+            problems.append(Problem("error", where, f"unknown field(s) {', '.join(unknown)}; "
+                                                    f"allowed: {', '.join(sorted(allowed))}"))
+            continue
+        add_row(row, row.get("labels"), where, examples, problems)
+    return examples, problems
+
+
+def row_location(rows, index, where_prefix):
+    """How a row is named in problems: ``examples[3]``, or the bare prefix for the one
+    row of a request that sends a single object (``feedback``)."""
+    return f"{where_prefix}[{index}]" if len(rows) > 1 or where_prefix == "examples" \
+        else where_prefix
+
+
 class IntakeCheck:
     """Checks batches against the label set, the shipped corpus and the store.
 
@@ -47,8 +73,8 @@ class IntakeCheck:
     def _corpus_index(self):
         if self._corpus is None:
             split = load_split()
-            train, test = partition(load_corpus(labelset=self.labelset), split)
-            self._corpus = ({text_key(e.text): e.labels for e in train},
+            training, test = partition(load_corpus(labelset=self.labelset), split)
+            self._corpus = ({text_key(e.text): e.labels for e in training},
                             {text_key(e.text) for e in test}, set(split["test_conflicts"]))
         return self._corpus
 

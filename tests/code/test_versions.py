@@ -10,10 +10,12 @@ import skops.io
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from train import artifacts
-from train.artifacts import (ModelLoadError, load_model, save_version, seal_manifest,
-                             set_active, verify_version)
-from train.predict import predict
+from train.model import versions
+from train.model.predict import predict
+from train.model.versions import (ModelLoadError, load_model, seal_manifest, set_active,
+                                  verify_version)
+from train.pipeline import saving
+from train.pipeline.saving import save_version
 
 LABELS = ["accusation", "self_defence", "legal_appeal", "negotiation"]
 
@@ -43,7 +45,7 @@ def test_manifest_records_hash_and_libraries(saved):
     root, _ = saved
     written = json.loads((root / "v1" / "manifest.json").read_text())
     assert len(written["model_sha256"]) == 64
-    assert written["libraries"] == artifacts.library_versions()
+    assert written["libraries"] == versions.library_versions()
 
 
 def test_tampered_and_truncated_files_are_refused(saved):
@@ -76,7 +78,7 @@ def write_legacy_version(root, pipeline, version="v1"):
     digest = hashlib.sha256((directory / "model.skops").read_bytes()).hexdigest()
     (directory / "manifest.json").write_text(json.dumps(seal_manifest(dict(
         manifest(version), model_file="model.skops", model_sha256=digest,
-        libraries=artifacts.library_versions()))))
+        libraries=versions.library_versions()))))
 
 
 def test_untrusted_types_are_refused(tmp_path):
@@ -84,20 +86,20 @@ def test_untrusted_types_are_refused(tmp_path):
     write_legacy_version(tmp_path, Pipeline([("features", FunctionTransformer(json.dumps)),
                                              ("classify", None)]))
     with pytest.raises(ModelLoadError, match="untrusted types"):
-        artifacts.load_pipeline("v1", root=tmp_path)
+        saving.load_pipeline("v1", root=tmp_path)
 
 
 def test_a_version_without_serving_file_is_refused_with_what_to_do(tmp_path, tiny):
     write_legacy_version(tmp_path, tiny.pipeline)
     with pytest.raises(ModelLoadError, match="before serving.npz.*python -m train"):
         load_model("v1", root=tmp_path)
-    assert artifacts.load_pipeline("v1", root=tmp_path).predict_proba(tiny.texts).shape \
+    assert saving.load_pipeline("v1", root=tmp_path).predict_proba(tiny.texts).shape \
         == (len(tiny.texts), len(LABELS))
 
 
 def test_a_tampered_serving_file_is_refused(saved):
     root, _ = saved
-    path = root / "v1" / artifacts.SERVING_FILE
+    path = root / "v1" / versions.SERVING_FILE
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(ModelLoadError, match="serving.npz does not match the SHA-256"):
         load_model(root=root)
@@ -115,10 +117,10 @@ def test_versions_list_ignores_half_written_directories(saved):
     (root / ".tmp-v2-abc").mkdir()
     (root / "v0-incomplete").mkdir()
     save_version(pipeline, manifest("v3"), root)
-    assert artifacts.list_versions(root) == ["v1", "v3"]
-    assert artifacts.active_version(root) == "v1"
+    assert versions.list_versions(root) == ["v1", "v3"]
+    assert versions.active_version(root) == "v1"
     set_active("v3", root)
-    assert artifacts.active_version(root) == "v3"
+    assert versions.active_version(root) == "v3"
 
 
 def test_simultaneous_activations_all_complete_and_are_all_recorded(saved, tiny):
@@ -139,15 +141,15 @@ def test_simultaneous_activations_all_complete_and_are_all_recorded(saved, tiny)
     for thread in threads:
         thread.join()
     assert errors == []
-    assert artifacts.active_version(root) in ("v1", "v2")
-    lines = (root / artifacts.HISTORY_FILE).read_text().splitlines()
+    assert versions.active_version(root) in ("v1", "v2")
+    lines = (root / versions.HISTORY_FILE).read_text().splitlines()
     assert len(lines) == 1 + 160 and all(json.loads(line)["version"] for line in lines)
     assert not [p for p in root.iterdir() if p.name.startswith(".ACTIVE.")]
 
 
 def edit_manifest(root, version, change):
     """Apply ``change`` to a version's manifest on disk, as a hand edit would."""
-    path = root / version / artifacts.MANIFEST_FILE
+    path = root / version / versions.MANIFEST_FILE
     written = json.loads(path.read_text())
     change(written)
     path.write_text(json.dumps(written, indent=1))
@@ -157,8 +159,8 @@ def edit_manifest(root, version, change):
     lambda m: m["thresholds"].update(accusation=0.05),
     lambda m: m["labels"].reverse(),
     lambda m: m.update(version="v1 "),
-    lambda m: m.pop(artifacts.MANIFEST_HASH),
-    lambda m: m.update({artifacts.MANIFEST_HASH: "0" * 64}),
+    lambda m: m.pop(versions.MANIFEST_HASH),
+    lambda m: m.update({versions.MANIFEST_HASH: "0" * 64}),
 ], ids=["threshold", "label order", "other field", "hash removed", "hash replaced"])
 def test_an_edited_manifest_is_refused_on_load_and_on_activation(saved, change):
     root, _ = saved
@@ -169,38 +171,38 @@ def test_an_edited_manifest_is_refused_on_load_and_on_activation(saved, change):
         load_model("v2", root)
     with pytest.raises(ModelLoadError, match="manifest_sha256|SHA-256"):
         verify_version("v2", root)                       # what every activation calls
-    assert artifacts.active_version(root) == "v1"
+    assert versions.active_version(root) == "v1"
 
 
 def test_the_manifest_hash_ignores_layout_only(saved):
     root, _ = saved
-    path = root / "v1" / artifacts.MANIFEST_FILE
+    path = root / "v1" / versions.MANIFEST_FILE
     path.write_text(json.dumps(dict(reversed(json.loads(path.read_text()).items()))))
     assert load_model(root=root).version == "v1"
 
 
 def test_a_manifest_from_before_hashing_can_be_sealed_once_its_files_check_out(saved):
     root, _ = saved
-    edit_manifest(root, "v1", lambda m: m.pop(artifacts.MANIFEST_HASH))
+    edit_manifest(root, "v1", lambda m: m.pop(versions.MANIFEST_HASH))
     with pytest.raises(ModelLoadError, match="python -m train seal"):
         load_model(root=root)
-    artifacts.seal_version("v1", root)
+    versions.seal_version("v1", root)
     assert load_model(root=root).version == "v1"
     with pytest.raises(ModelLoadError, match="already sealed"):
-        artifacts.seal_version("v1", root)
+        versions.seal_version("v1", root)
     save_version(saved[1], manifest("v2"), root)
-    edit_manifest(root, "v2", lambda m: m.pop(artifacts.MANIFEST_HASH))
-    (root / "v2" / artifacts.MODEL_FILE).write_bytes(b"not the model")
+    edit_manifest(root, "v2", lambda m: m.pop(versions.MANIFEST_HASH))
+    (root / "v2" / versions.MODEL_FILE).write_bytes(b"not the model")
     with pytest.raises(ModelLoadError, match="does not match the SHA-256"):
-        artifacts.seal_version("v2", root)
-    assert artifacts.MANIFEST_HASH not in artifacts.read_manifest("v2", root)
+        versions.seal_version("v2", root)
+    assert versions.MANIFEST_HASH not in versions.read_manifest("v2", root)
 
 
 @pytest.mark.parametrize("pointer", ["../elsewhere", "/tmp", "..", ".", "v1/../v1",
                                      ".tmp-v1-abc", "", "v1\x00"])
 def test_active_must_name_a_plain_version(saved, pointer):
     root, _ = saved
-    (root / artifacts.ACTIVE_FILE).write_text(pointer + "\n")
+    (root / versions.ACTIVE_FILE).write_text(pointer + "\n")
     with pytest.raises(ModelLoadError, match="ACTIVE.*not a version name"):
         load_model(root=root)
 
@@ -210,10 +212,10 @@ def test_versions_are_refused_by_name_everywhere(saved, name):
     root, _ = saved
     for call in (lambda: load_model(name, root), lambda: set_active(name, root),
                  lambda: verify_version(name, root),
-                 lambda: artifacts.read_manifest(name, root)):
+                 lambda: versions.read_manifest(name, root)):
         with pytest.raises(ModelLoadError, match="not a version name"):
             call()
-    assert artifacts.active_version(root) == "v1"
+    assert versions.active_version(root) == "v1"
 
 
 def outside_copy(root, tmp_path):
@@ -225,7 +227,7 @@ def outside_copy(root, tmp_path):
 
 
 def load_pipeline(root):
-    return artifacts.load_pipeline("v1", root)
+    return saving.load_pipeline("v1", root)
 
 
 def test_a_version_symlinked_outside_the_model_directory_is_refused(saved, tmp_path):
@@ -237,13 +239,13 @@ def test_a_version_symlinked_outside_the_model_directory_is_refused(saved, tmp_p
                  lambda: verify_version("v9", root)):
         with pytest.raises(ModelLoadError, match="leads outside"):
             call()
-    (root / artifacts.ACTIVE_FILE).write_text("v9\n")
+    (root / versions.ACTIVE_FILE).write_text("v9\n")
     with pytest.raises(ModelLoadError, match="leads outside"):
         load_model(root=root)
 
 
-@pytest.mark.parametrize("name", [artifacts.MANIFEST_FILE, artifacts.SERVING_FILE,
-                                  artifacts.MODEL_FILE, "gate.json"])
+@pytest.mark.parametrize("name", [versions.MANIFEST_FILE, versions.SERVING_FILE,
+                                  versions.MODEL_FILE, "gate.json"])
 def test_a_file_symlinked_outside_the_model_directory_is_refused(saved, tmp_path, name):
     root, _ = saved
     save_version(load_pipeline(root), manifest("v2"), root)

@@ -3,8 +3,9 @@ in ``normalise.py``)."""
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from train.model.normalise import normalise_text
+
 from .charngrams import CharNgramCounter
-from .normalise import normalise_text   # also where models saved before 2026-11-28 find it
 
 def text_features(words=True, chars=True):
     """Word 1-2-gram and/or character 2-5-gram (within word boundaries) TF-IDF.

@@ -8,10 +8,8 @@ from, so users see words, not fragments.
 import re
 from collections import defaultdict
 
-import numpy as np
-
-from .normalise import normalise_text
 from .labelset import NONE
+from .normalise import normalise_text
 
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 

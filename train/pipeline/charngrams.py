@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .ngramhash import lookup, ngram_hashes, slot_table
+from train.model.ngramhash import lookup, ngram_hashes, slot_table
 
 class CharNgramCounter(TransformerMixin, BaseEstimator):
     """Counts of character n-grams within word boundaries, over a fitted vocabulary.

@@ -18,10 +18,10 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .normalise import normalise_text
-from .records import Example
+from train.model.normalise import text_key
+from train.pipeline.records import Example
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "var"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
 STORE_FILE = "casus.sqlite3"
 LOG_FILE = "classified.sqlite3"
 #: The most classified sentences the log keeps (the newest); GET /review ranks the
@@ -83,13 +83,6 @@ LOG_MIGRATIONS = [(
         classified_at TEXT NOT NULL
     )""",
 )]
-
-
-def text_key(text):
-    """The identity of a sentence for duplicates, corrections and the test-split guard:
-    what the model sees (case, quotes, dashes and digits folded by ``normalise_text``)
-    with spacing folded, so a variant the model cannot tell apart counts as the same."""
-    return " ".join(normalise_text(text).split())
 
 
 def now():

@@ -2,7 +2,7 @@
 on the frozen test split, overall or for any one label."""
 import json
 
-from .artifacts import ModelLoadError, version_dir
+from train.model.versions import ModelLoadError, version_dir
 
 #: The gate's decision, written next to each retrained version.
 GATE_FILE = "gate.json"

@@ -6,7 +6,8 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .labelset import NONE, show_labels
+from train.model.labelset import NONE, show_labels
+
 from .records import Problem, read_labelled_file
 from .similarity import NEAR_DUPLICATE_THRESHOLD, near_duplicate_pairs
 

@@ -1,13 +1,14 @@
-"""Versioned model artifacts: written atomically, loaded only through ``load_model``
-(the serving form a worker runs) or ``load_pipeline`` (the fitted pipeline, training side).
+"""Model versions on disk: loading and verifying them, and which one is active.
 
-A version is a directory ``<root>/<version>/`` with ``model.skops``, ``serving.npz`` and
-``manifest.json``; ``<root>/ACTIVE`` names the version in use. Pipelines are stored with
-skops, never pickle: loading refuses any type not listed in ``TRUSTED_TYPES``, the
-files' SHA-256 must match the manifest, the manifest's own content (thresholds, labels,
-everything) must match the SHA-256 it carries, and the library versions must match the
-ones it was trained with. A version name is a plain name, and nothing a version reads
+A version is a directory ``<root>/<version>/`` with ``model.skops`` (the fitted pipeline,
+training side), ``serving.npz`` (the serving form a worker runs) and ``manifest.json``;
+``<root>/ACTIVE`` names the version in use. ``load_model`` is the only way a worker loads
+one: the files' SHA-256 must match the manifest, the manifest's own content (thresholds,
+labels, everything) must match the SHA-256 it carries, and the library versions must match
+the ones it was trained with. A version name is a plain name, and nothing a version reads
 may lead outside the versions directory (``ACTIVE`` naming ``../x``, or a symlink).
+Writing a version (and reading its pipeline back) is the training side's:
+``train.pipeline.saving``.
 """
 import fcntl
 import hashlib
@@ -24,10 +25,9 @@ from importlib.metadata import version as installed_version
 
 import numpy
 
-from .compile_serving import compile_pipeline
 from .serving_form import ServingForm
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "model_artifacts"
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "model_artifacts"
 MODEL_FILE, MANIFEST_FILE, ACTIVE_FILE = "model.skops", "manifest.json", "ACTIVE"
 SERVING_FILE = "serving.npz"
 HISTORY_FILE = "history.jsonl"
@@ -37,16 +37,6 @@ MANIFEST_HASH = "manifest_sha256"
 #: name. No '/', so it cannot climb out of the versions directory; no leading '.', so
 #: it is never a half-written ``.tmp-*`` directory or ``..``.
 VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-#: Types a casus model may hold beyond skops' own safe defaults (scikit-learn estimators,
-#: numpy and scipy containers). A file naming anything else is refused before loading.
-TRUSTED_TYPES = [
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "train.charngrams.CharNgramCounter",
-    "train.features.normalise_text",     # where models saved before 2026-11-28 find it
-    "train.normalise.normalise_text",
-]
 
 
 class ModelLoadError(Exception):
@@ -70,19 +60,14 @@ class LoadedModel:
     thresholds: dict
     manifest: dict
 
-    @classmethod
-    def from_pipeline(cls, pipeline, label_ids, thresholds, manifest):
-        """Compile a fitted pipeline (in memory) into a servable model."""
-        return cls(ServingForm(compile_pipeline(pipeline)), list(label_ids), thresholds,
-                   manifest)
-
     @property
     def version(self):
         """The version id this model was saved under."""
         return self.manifest["version"]
 
 
-def _sha256(path):
+def file_sha256(path):
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -152,31 +137,6 @@ def version_dir(version, root=DEFAULT_ROOT):
                 raise ModelLoadError(f"{entry} is a symlink leading outside {root_real}; "
                                      "refused")
     return path
-
-
-def save_version(pipeline, manifest, root=DEFAULT_ROOT):
-    """Write a complete version directory under a temporary name, then rename it into
-    place, so a crash never leaves a half-written version under a real name."""
-    import skops.io   # training-side only; see library_versions
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    version = manifest["version"]
-    check_version_name(version)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
-    for _, step in pipeline.named_steps["features"].transformer_list:
-        if hasattr(step, "stop_words_"):   # every pruned term: most of the file, never used
-            del step.stop_words_
-    skops.io.dump(pipeline, staging / MODEL_FILE)
-    with open(staging / SERVING_FILE, "wb") as handle:
-        numpy.savez(handle, **compile_pipeline(pipeline))
-    manifest = seal_manifest(dict(manifest, model_file=MODEL_FILE,
-                                  model_sha256=_sha256(staging / MODEL_FILE),
-                                  serving_file=SERVING_FILE,
-                                  serving_sha256=_sha256(staging / SERVING_FILE),
-                                  libraries=library_versions()))
-    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    os.rename(staging, root / version)
-    return root / version
 
 
 def copy_version(version, root, new_version, new_root=None, threshold=None):
@@ -336,7 +296,7 @@ def _verify_files(version, directory, manifest):
     for file, digest in files:
         if not file.is_file():
             raise ModelLoadError(f"model file {file} is missing")
-        if _sha256(file) != digest:
+        if file_sha256(file) != digest:
             raise ModelLoadError(f"model file {file} does not match the SHA-256 in its "
                                  "manifest; it was changed or truncated after training")
     wanted, have = manifest.get("libraries", {}), library_versions()
@@ -386,20 +346,3 @@ def load_model(version=None, root=DEFAULT_ROOT):
         raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
                              f"{exc}") from exc
     return LoadedModel(serving_form, labels, thresholds, manifest)
-
-
-def load_pipeline(version, root=DEFAULT_ROOT):
-    """A version's fitted scikit-learn pipeline (``model.skops``), for the training side
-    (evaluating the pipeline itself, checking the serving form against it): the same
-    checks as ``load_model``, and skops refuses any type outside ``TRUSTED_TYPES``."""
-    import skops.io
-    from skops.io.exceptions import UntrustedTypesFoundException
-    _, path = verify_version(version, root)
-    try:
-        # skops refuses, before building anything, any type outside TRUSTED_TYPES and its
-        # own safe defaults; one pass over the file does both the check and the load.
-        return skops.io.load(path, trusted=TRUSTED_TYPES)
-    except UntrustedTypesFoundException as exc:
-        raise ModelLoadError(f"model {version} contains untrusted types: {exc}") from exc
-    except Exception as exc:  # skops raises many types for a damaged archive
-        raise ModelLoadError(f"model file {path} cannot be read: {exc}") from exc

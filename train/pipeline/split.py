@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CORPUS_DIR
+from train import CORPUS_DIR
 
 SPLIT_FILE = CORPUS_DIR / "split.json"
 DEFAULT_SEED = 20261128
@@ -81,7 +81,7 @@ def load_split(path=SPLIT_FILE):
 
 
 def partition(examples, split):
-    """Split examples into ``(train, test)``.
+    """Split examples into ``(training, test)``.
 
     Test is exactly the recorded ids; train excludes every row of a held-out conflict,
     so a sentence added later to such a conflict can never leak into training.
@@ -89,6 +89,6 @@ def partition(examples, split):
     test_ids = set(split["test_ids"])
     held = set(split["test_conflicts"])
     test = [e for e in examples if e.meta.get("id") in test_ids]
-    train = [e for e in examples
+    training = [e for e in examples
              if e.meta.get("id") not in test_ids and e.meta.get("conflict") not in held]
-    return train, test
+    return training, test

@@ -14,3 +14,10 @@ def normalise_text(text):
     same thing; typography varies by outlet and must not change a prediction.
     """
     return _DIGITS.sub("0", text.translate(_QUOTES).lower())
+
+
+def text_key(text):
+    """The identity of a sentence for duplicates, corrections and the test-split guard:
+    what the model sees (case, quotes, dashes and digits folded by ``normalise_text``)
+    with spacing folded, so a variant the model cannot tell apart counts as the same."""
+    return " ".join(normalise_text(text).split())

@@ -7,14 +7,15 @@ import os
 import time
 from pathlib import Path
 
-from . import artifacts
-from .corpus import load_corpus
+from train.model import versions
+from train.model.predict import predict
+from train.pipeline.corpus import load_corpus
+from train.pipeline.metrics import indicator, label_scores
+from train.pipeline.split import load_split, partition
+from train.pipeline.training import train_model
+
 from .gate import GATE_FILE, MAX_LABEL_DROP, TOLERANCE, gate
 from .jobs import PARENT_GONE
-from .metrics import indicator, label_scores
-from .predict import predict
-from .split import load_split, partition
-from .training import train_model
 
 #: What a retraining did and decided (a job's log file holds it).
 log = logging.getLogger("casus.retrain")
@@ -30,7 +31,7 @@ def test_figures(model, examples):
             "per_label_f1": {k: round(scores["per_label"][k]["f1"], 4) for k in labels}}
 
 
-def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, folds=5,
+def retrain(store=None, root=versions.DEFAULT_ROOT, labelset=None, seed=0, folds=5,
             candidates=None, force=False, tolerance=TOLERANCE, max_label_drop=MAX_LABEL_DROP,
             may_promote=None):
     """Train a new version and let the gate decide whether it becomes active.
@@ -49,18 +50,18 @@ def retrain(store=None, root=artifacts.DEFAULT_ROOT, labelset=None, seed=0, fold
                            examples=corpus)
     version = manifest["version"]
     _, test = partition(corpus, load_split())
-    candidate = test_figures(artifacts.load_model(version, root), test)
+    candidate = test_figures(versions.load_model(version, root), test)
     active_id = active = None
     try:
-        active_id = artifacts.active_version(root)
+        active_id = versions.active_version(root)
         if active_id:
-            active = test_figures(artifacts.load_model(active_id, root), test)
-    except artifacts.ModelLoadError as exc:
+            active = test_figures(versions.load_model(active_id, root), test)
+    except versions.ModelLoadError as exc:
         log.info(f"the active version cannot be loaded, so it is not compared: {exc}")
     promote, reason = gate(candidate, active, tolerance, max_label_drop, force)
     # asked under the activation lock right before ACTIVE moves: as close to the switch as
     # it can be, so a job whose service has died does not promote
-    if promote and not artifacts.set_active(version, root, reason=reason,
+    if promote and not versions.set_active(version, root, reason=reason,
                                             confirm=may_promote):
         promote, reason = False, PARENT_GONE
     result = {"candidate": {"version": version, "test": candidate},

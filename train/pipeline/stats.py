@@ -4,7 +4,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .labelset import NONE
+from train.model.labelset import NONE
 
 
 def _table(header, rows):

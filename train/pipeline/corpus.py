@@ -1,6 +1,7 @@
 """The shipped corpus: which files make it up, and loading it as checked examples."""
-from . import CORPUS_DIR
-from .labelset import load_labelset
+from train import CORPUS_DIR
+from train.model.labelset import load_labelset
+
 from .validate import validate_files
 
 

@@ -2,7 +2,7 @@
 import json
 import re
 
-from . import CORPUS_DIR
+from train import CORPUS_DIR
 
 KEYWORDS_FILE = CORPUS_DIR / "keywords.json"
 

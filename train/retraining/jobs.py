@@ -40,7 +40,7 @@ from pathlib import Path
 from .store import now
 
 LOCK_FILE = "train.lock"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DIED = ("the training process ended without finishing (killed or crashed); "
         "nothing was promoted and the active version is unchanged")
 PARENT_GONE = ("not promoted: the service that started this training job has gone, so "
@@ -211,8 +211,8 @@ def workers_die_with_this_process():
         yield
 
 
-def run_job(store, job_id, train, lock_fd=None, parent_pid=None):
-    """The child's side: mark the job running, call ``train(may_promote)`` (which returns
+def run_job(store, job_id, work, lock_fd=None, parent_pid=None):
+    """The child's side: mark the job running, call ``work(may_promote)`` (which returns
     the gate's decision) and record the outcome. Without an inherited ``lock_fd`` it takes
     the lock. With ``parent_pid`` (the service worker that started it), the job dies with
     that process and ``may_promote()`` is false once it is gone.
@@ -231,7 +231,7 @@ def run_job(store, job_id, train, lock_fd=None, parent_pid=None):
     store.update_job(job_id, state="running", started_at=now(), pid=os.getpid())
     try:
         with workers_die_with_this_process():
-            result = train(may_promote)
+            result = work(may_promote)
     except BaseException as exc:
         traceback.print_exc()
         store.update_job(job_id, state="failed", finished_at=now(),

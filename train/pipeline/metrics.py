@@ -2,7 +2,7 @@
 import numpy as np
 from sklearn.metrics import accuracy_score, brier_score_loss, precision_recall_fscore_support
 
-from .labelset import NONE
+from train.model.labelset import NONE
 
 
 def indicator(label_sets, label_ids):

@@ -15,13 +15,15 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from . import artifacts
+from train.model import versions
+from train.model.labelset import load_labelset
+from train.model.normalise import text_key
+
 from .candidates import build_candidates
 from .corpus import corpus_files, load_corpus
-from .labelset import load_labelset
 from .metrics import calibration, indicator, label_scores
+from .saving import save_version
 from .split import load_split, partition
-from .store import text_key
 
 #: Progress (``python -m train`` prints it; a job's log file holds it).
 log = logging.getLogger("casus.training")
@@ -69,7 +71,7 @@ def apply_thresholds(scores, thresholds, label_ids):
                             for k, label in enumerate(label_ids)]).astype(int)
 
 
-def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activate=True,
+def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activate=True,
                 candidates=None, labelset=None, extra=(), examples=None):
     """Train a new version from the corpus (never the test split) plus ``extra`` examples
     (users' stored ones, which replace corpus rows of the same text) and return its
@@ -79,24 +81,24 @@ def train_model(paths=None, seed=0, folds=5, root=artifacts.DEFAULT_ROOT, activa
     labelset = labelset or load_labelset()
     paths = paths or corpus_files()
     data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
-    log.info(f"[1/4] data: {len(data.train)} training sentences from {len(set(data.groups))} "
+    log.info(f"[1/4] data: {len(data.rows)} training sentences from {len(set(data.groups))} "
         f"conflicts ({data.held_out} held out for testing)")
     candidates = candidates or build_candidates(random_state=seed)
     log.info(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
     comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds)
-    log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.train)} training sentences")
+    log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.rows)} training sentences")
     started = time.perf_counter()
     fitted = clone(pipeline).fit(data.texts, data.y)
     log.info(f"    fitted in {time.perf_counter() - started:.1f}s")
     manifest = build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed,
                               folds, extra)
     log.info("[4/4] saving")
-    path = artifacts.save_version(fitted, manifest, root)
+    path = save_version(fitted, manifest, root)
     if activate:
-        artifacts.set_active(manifest["version"], root)
+        versions.set_active(manifest["version"], root)
     log.info(f"saved {path} ({'active' if activate else 'not activated'}); "
         f"total {time.perf_counter() - t0:.1f}s")
-    return artifacts.read_manifest(manifest["version"], root)
+    return versions.read_manifest(manifest["version"], root)
 
 
 @dataclass
@@ -105,7 +107,7 @@ class TrainingData:
     see them: texts, label indicator matrix (columns in ``label_ids`` order), conflict of
     each row, and how many rows the test split held out."""
     label_ids: list
-    train: list
+    rows: list
     texts: list
     y: np.ndarray
     groups: list
@@ -114,12 +116,12 @@ class TrainingData:
 
 def training_data(examples, labelset, extra=()):
     """``examples`` without the frozen test split, with ``extra`` merged in."""
-    train, test = partition(examples, load_split())
-    train = merge_examples(train, extra)
+    rows, test = partition(examples, load_split())
+    rows = merge_examples(rows, extra)
     label_ids = list(labelset.ids)
-    return TrainingData(label_ids, train, [e.text for e in train],
-                        indicator([e.labels for e in train], label_ids),
-                        [e.meta.get("conflict", "?") for e in train], len(test))
+    return TrainingData(label_ids, rows, [e.text for e in rows],
+                        indicator([e.labels for e in rows], label_ids),
+                        [e.meta.get("conflict", "?") for e in rows], len(test))
 
 
 def compare_candidates(candidates, data, folds):
@@ -163,8 +165,8 @@ def build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed, 
         "params": {k: repr(v) for k, v in fitted.get_params(deep=True).items()
                    if "__" in k and not k.endswith(("_list", "estimator", "steps"))},
         "seed": seed,
-        "data": {"files": [p.name for p in paths], "sha256": _data_hash(data.train),
-                 "train_sentences": len(data.train), "test_sentences": data.held_out,
+        "data": {"files": [p.name for p in paths], "sha256": _data_hash(data.rows),
+                 "train_sentences": len(data.rows), "test_sentences": data.held_out,
                  "stored_examples": len(extra),
                  "train_label_counts": {k: int(y[:, i].sum()) for i, k in enumerate(label_ids)},
                  "train_none": int((y.sum(axis=1) == 0).sum())},
@@ -175,13 +177,13 @@ def build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed, 
     }
 
 
-def merge_examples(train, extra):
-    """``train`` with ``extra`` added; an extra example replaces any training row with
+def merge_examples(rows, extra):
+    """``rows`` with ``extra`` added; an extra example replaces any training row with
     the same text (case and spacing folded), which is how corrections take effect."""
     if not extra:
-        return train
+        return rows
     replaced = {text_key(e.text) for e in extra}
-    kept = [e for e in train if text_key(e.text) not in replaced]
+    kept = [e for e in rows if text_key(e.text) not in replaced]
     return kept + list(extra)
 
 

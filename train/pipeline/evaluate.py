@@ -8,18 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import artifacts
+from train.model import versions
+from train.model.labelset import NONE, LabelSet
+from train.model.predict import predict
+
 from .baseline import keyword_predict
 from .corpus import corpus_files, load_corpus
-from .labelset import NONE, LabelSet
 from .metrics import calibration, confusions, indicator, label_scores, worst_errors
-from .predict import predict
 from .split import load_split, partition
 
 
-def evaluate(version=None, data=None, root=artifacts.DEFAULT_ROOT):
+def evaluate(version=None, data=None, root=versions.DEFAULT_ROOT):
     """Evaluate ``version`` (default: active) on ``data`` (default: the test split)."""
-    model = artifacts.load_model(version, root)
+    model = versions.load_model(version, root)
     labels = model.label_ids
     if data:
         examples = load_corpus([Path(data)], load_labelset_for(model))

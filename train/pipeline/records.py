@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .labelset import NONE
+from train.model.labelset import NONE
 
 #: Optional string fields of a corpus row; anything else is carried along untouched.
 CORPUS_FIELDS = ("id", "conflict", "speaker_role", "register")
