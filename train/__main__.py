@@ -166,7 +166,7 @@ def build_parser():
                         help="label set file (default: %(default)s)")
     # the service's own setting, so `activate` and `models` act on the directory it serves
     parser.add_argument("--root", default=os.environ.get("CASUS_MODEL_DIR",
-                                                         versions.DEFAULT_ROOT),
+                                                        versions.DEFAULT_ROOT),
                         help="model versions directory (default: $CASUS_MODEL_DIR or "
                              f"{versions.DEFAULT_ROOT})")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")

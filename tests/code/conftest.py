@@ -8,10 +8,10 @@ def app(tiny):
     from service import create_app
     from train.pipeline.compile_serving import compile_model
     model = compile_model(tiny.pipeline, label_ids=tiny.labels,
-                        thresholds={label: 0.3 for label in tiny.labels},
-                        manifest={"version": "tiny-1", "created": "2026-11-28T00:00:00+00:00",
-                                  "labels": tiny.labels,
-                                  "label_definitions": {l: f"{l} def" for l in tiny.labels}})
+                          thresholds={label: 0.3 for label in tiny.labels},
+                          manifest={"version": "tiny-1", "created": "2026-11-28T00:00:00+00:00",
+                                    "labels": tiny.labels,
+                                    "label_definitions": {l: f"{l} def" for l in tiny.labels}})
     return create_app({"TESTING": True, "MAX_TEXTS": 3, "MAX_TEXT_CHARS": 500,
                        "MAX_SENTENCES": 40, "MAX_CONTENT_LENGTH": 4096}, model=model)
 

@@ -9,9 +9,9 @@ from train.pipeline.compile_serving import compile_model
 @pytest.fixture
 def model(tiny):
     return compile_model(tiny.pipeline, label_ids=tiny.labels,
-                                     thresholds={"accusation": 0.3, "self_defence": 0.3,
-                                                 "legal_appeal": 0.3, "negotiation": 0.99},
-                                     manifest={"version": "t"})
+                         thresholds={"accusation": 0.3, "self_defence": 0.3,
+                                     "legal_appeal": 0.3, "negotiation": 0.99},
+                         manifest={"version": "t"})
 
 
 def test_each_sentence_gets_labels_top_label_and_all_scores(model, tiny):

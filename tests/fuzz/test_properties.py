@@ -33,7 +33,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 def app_with_tiny_model():
     pipeline = fit_tiny()
     model = compile_model(pipeline, LABELS, {label: 0.3 for label in LABELS},
-                                      {"version": "tiny", "labels": LABELS})
+                          {"version": "tiny", "labels": LABELS})
     return create_app({"TESTING": True, "MAX_TEXTS": 5, "MAX_TEXT_CHARS": 2000}, model=model)
 
 

@@ -62,7 +62,7 @@ def retrain(store=None, root=versions.DEFAULT_ROOT, labelset=None, seed=0, folds
     # asked under the activation lock right before ACTIVE moves: as close to the switch as
     # it can be, so a job whose service has died does not promote
     if promote and not versions.set_active(version, root, reason=reason,
-                                            confirm=may_promote):
+                                           confirm=may_promote):
         promote, reason = False, PARENT_GONE
     result = {"candidate": {"version": version, "test": candidate},
               "active": {"version": active_id, "test": active},
