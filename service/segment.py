@@ -31,7 +31,8 @@ The rules, in the order they apply:
 
 - Every line break (``\\n``, ``\\r``, ``\\v``, ``\\f``, ``\\x1c``-``\\x1e``, ``\\x85``,
   ``\\u2028``, ``\\u2029``) ends a sentence, so headings, bullets and numbered lines stand
-  alone.
+  alone; except a line ending in a hyphen after a letter whose next line starts with a
+  lower-case letter: a word hyphenated across the break (text copied from PDFs and wires).
 - A sentence may end only after terminal punctuation (``.``, ``!``, ``?``, ``…``, ``‽``
   and the full-width ones) plus any closing quotation marks and brackets, and only where
   white space follows (full-width ``。！？`` need none). It does not end there when the
@@ -71,7 +72,10 @@ def _any_of(characters):
     return "[" + re.escape(characters) + "]"
 
 
-_LINE = re.compile(f"[^{re.escape(_BREAKS)}]+")
+#: A line, except that a word hyphenated across a line break ("nego-\ntiations") does not
+#: end one: the sentence goes on, and ``normalise_text`` joins the word.
+_LINE = re.compile(f"(?:[^{re.escape(_BREAKS)}]++"
+                   r"|(?<=[^\W\d_]-)[ \t]*\r?\n[ \t]*(?=[a-z\u00df-\u00ff]))++")
 #: A candidate end: a run of terminal punctuation (matched only from the run's first
 #: character, so a run of any length is scanned once) and closing marks, before white
 #: space or the line's end; or a run of full-width CJK stops, which need no space.

@@ -12,6 +12,7 @@ from train.model.labelset import DEFAULT_LABELS_FILE, load_labelset
 from train.pipeline.agreement import agreement
 from train.pipeline.candidates import SHORT_NAMES, select_candidates
 from train.pipeline.corpus import corpus_files, load_corpus
+from train.pipeline.crossfit import candidate_scores, cross_fitted, crossfit_markdown
 from train.pipeline.evaluate import evaluate
 from train.pipeline.records import read_labelled_file
 from train.pipeline.split import DEFAULT_SEED, SPLIT_FILE, write_split
@@ -121,6 +122,27 @@ def cmd_add(args, labelset):
     return 1 if intake.rejected else 0
 
 
+def cmd_crossfit(args, labelset):
+    """Cross-fitted figures on a file of real labelled sentences: candidates trained on
+    the corpus; candidate and threshold shifts chosen on one half of its conflicts and
+    measured on the other, both ways."""
+    real, problems = read_labelled_file(args.file)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        for problem in errors:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    candidates = select_candidates([c for c in args.candidates.split(",") if c],
+                                   random_state=args.seed)
+    by_candidate = candidate_scores(candidates, load_corpus(labelset=labelset), real,
+                                    labelset, folds=args.folds)
+    result = cross_fitted(by_candidate, real, list(labelset.ids), seed=args.split_seed)
+    print(crossfit_markdown(result, list(labelset.ids)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return 0
+
+
 def cmd_models(args, labelset):
     """List model versions with their test figures; the active one is marked."""
     print(format_models(args.root))
@@ -204,6 +226,13 @@ def build_parser():
     p.add_argument("version", nargs="?", help="version id (default: the active one)")
     p.add_argument("--data", help="a labelled .jsonl/.csv file instead of the test split")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("crossfit", help=cmd_crossfit.__doc__)
+    p.add_argument("file", help="a labelled .jsonl/.csv file of real sentences with a "
+                                "'conflict' field")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--split-seed", type=int, default=0, dest="split_seed",
+                   help="seed of the split into conflict halves (default: 0)")
+    p.set_defaults(func=cmd_crossfit)
     p = sub.add_parser("validate", help=cmd_validate.__doc__)
     p.add_argument("paths", nargs="*", help=".jsonl or .csv files (default: the corpus)")
     p.add_argument("--min-per-label", type=int, default=MIN_PER_LABEL,

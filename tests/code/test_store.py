@@ -138,3 +138,15 @@ def test_jobs_round_trip(tmp_path):
     assert store.job("nope") is None and store.unfinished_jobs() == []
     with pytest.raises(KeyError):   # a job recorded elsewhere must not vanish silently
         store.update_job("nope", state="running")
+
+
+def test_sentences_stored_before_normalisation_grew_are_keyed_as_the_model_reads_them(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])   # schema 2
+    ExampleStore(tmp_path).add([example("We do n't accept it .", [])])
+    with sqlite3.connect(tmp_path / store_module.STORE_FILE) as db:   # the old key
+        db.execute("UPDATE examples SET key = 'we do n''t accept it .'")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    store = ExampleStore(tmp_path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert set(store.labels_by_key()) == {"we don't accept it."}

@@ -1,23 +1,78 @@
-"""Text normalisation applied before every feature (no scikit-learn needed to serve)."""
+"""Text normalisation applied before every feature, in training and serving alike (no
+scikit-learn needed to serve), and the identity of a sentence that follows from it.
+
+Real text reaches casus in forms the corpus is not written in: tokenised transcripts
+(``Russia 's attack , officials said .``, ``do n't``, ````` and ``''`` for quotes), HTML
+entities (``&quot;``, ``&#8217;``), non-breaking and zero-width spaces, soft hyphens,
+curly and doubled quotes, words hyphenated across a line break, bullets, all-caps
+headlines. Each is folded here into the plain form, so a sentence scores the same in
+any of them (``tests/code/test_normalise.py``). Every such form is rare in clean text,
+so one search decides whether the repairs run at all: plain text pays for the search only.
+"""
+import html
 import re
 
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
-                         "\u00bb": '"', "\u2018": "'", "\u2019": "'", "\u2032": "'",
-                         "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " "})
+#: Characters folded one for one: quotes and primes to ASCII quotes, dashes and hyphens
+#: to "-", every Unicode space to " ", bullets to " "; zero-width characters and the soft
+#: hyphen are dropped (they split a word in two for the features).
+_FOLD = str.maketrans({
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2039\u203a\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    **dict.fromkeys("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                    "\u2009\u200a\u202f\u205f\u3000\t", " "),
+    **dict.fromkeys("\u2022\u25aa\u25cf\u25e6\u2023\u2219\u25a0\u25a1\u27a2\u2043", " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+})
 _DIGITS = re.compile(r"\d")
+#: Any of the forms that need more than a one-for-one fold (entities, tokenised quotes,
+#: clitics and punctuation, a hyphen before a line break).
+_SPECIAL = re.compile(r"&#?\w{1,8};|``|''| n't\b| '[a-z]|\s[,.;:!?%)\]}]|[(\[{$]\s"
+                      r"|-[ \t]*\r?\n", re.IGNORECASE)
+_CLITIC = re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE)
+_SPACE_BEFORE = re.compile(r"[ \t]+(?=[,.;:!?%)\]}])")
+_SPACE_AFTER = re.compile(r"(?<=[(\[{$])[ \t]+")
+#: A word broken across a line break: "nego-\ntiations". Joined, unless the part before
+#: the hyphen is one that forms hyphenated compounds ("self-\ndefence", "cease-\nfire").
+_HYPHENATED = re.compile(r"\b([^\W\d_]\w*)-[ \t]*\r?\n[ \t]*(?=[a-z\u00df-\u00ff])")
+_COMPOUND_PREFIXES = frozenset("""
+    self ex non anti pro counter cross cease well so half full all high low long short ill
+    co post pre mid multi semi vice
+    """.split())
+
+
+def _rejoin(match):
+    head = match.group(1)
+    return head + ("-" if head.lower() in _COMPOUND_PREFIXES else "")
+
+
+def _repair(text):
+    """The multi-character repairs, for text that holds at least one such form."""
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.replace("`` ", '"').replace("``", '"').replace(" ''", '"').replace("''", '"')
+    text = _HYPHENATED.sub(_rejoin, text)
+    text = _CLITIC.sub(r"\1", text)
+    text = _SPACE_BEFORE.sub("", text)
+    return _SPACE_AFTER.sub("", text)
 
 
 def normalise_text(text):
-    """Lower-case, straighten quotes and dashes, and map every digit to 0.
+    """Lower-case, fold the forms real text takes (above), straighten quotes and dashes,
+    and map every digit to 0.
 
     Digits are folded because "Resolution 2334" and "Resolution 1701" should teach the
-    same thing; typography varies by outlet and must not change a prediction.
+    same thing; typography and transcription vary by outlet and must not change a
+    prediction.
     """
-    return _DIGITS.sub("0", text.translate(_QUOTES).lower())
+    if _SPECIAL.search(text):
+        text = _repair(text)
+    return _DIGITS.sub("0", text.translate(_FOLD).lower())
 
 
 def text_key(text):
     """The identity of a sentence for duplicates, corrections and the test-split guard:
-    what the model sees (case, quotes, dashes and digits folded by ``normalise_text``)
-    with spacing folded, so a variant the model cannot tell apart counts as the same."""
+    what the model sees (case, quotes, dashes, digits and the forms above folded by
+    ``normalise_text``) with spacing folded, so a variant the model cannot tell apart
+    counts as the same."""
     return " ".join(normalise_text(text).split())

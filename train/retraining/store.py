@@ -67,6 +67,10 @@ MIGRATIONS = [(
     # the classified sentences move to their own file (LOG_FILE; see ClassifiedLog)
     lambda db, data_dir: _move_classified_to_log(db, data_dir),
     "DROP TABLE classified",
+), (
+    # 2026-12-03: normalise_text folds tokenised text, entities and odd spaces, so
+    # sentences stored before are keyed again as the model now reads them
+    lambda db, data_dir: _rekey(db, "examples"),
 )]
 
 #: The classified-sentence log's schema, migrated like MIGRATIONS. ``id`` is the order of
@@ -82,6 +86,8 @@ LOG_MIGRATIONS = [(
         version TEXT,                    -- the model version that classified it
         classified_at TEXT NOT NULL
     )""",
+), (
+    lambda db, data_dir: _rekey(db, "classified"),   # as MIGRATIONS' last entry
 )]
 
 
@@ -108,6 +114,13 @@ def _migrate(db, migrations, data_dir):
                 db.execute(statement)
     db.execute(f"PRAGMA user_version = {len(migrations)}")
     db.execute("COMMIT")
+
+
+def _rekey(db, table):
+    """Recompute every row's ``key`` from its text with today's ``text_key``."""
+    rows = db.execute(f"SELECT rowid, text FROM {table}").fetchall()
+    db.executemany(f"UPDATE {table} SET key = ? WHERE rowid = ?",
+                   [(text_key(text), rowid) for rowid, text in rows])
 
 
 def _move_classified_to_log(db, data_dir):
