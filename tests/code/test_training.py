@@ -43,3 +43,12 @@ def test_thresholds_maximise_out_of_fold_f1():
     scores = np.array([[0.9], [0.35], [0.3], [0.2], [0.1]])
     # 0.31..0.35 catch both positives and no negative; the lowest such grid point wins
     assert tune_thresholds(y, scores, ["x"]) == {"x": 0.31}
+
+
+def test_the_choice_made_on_real_text_moves_only_its_own_candidates_thresholds():
+    from train.pipeline.training import shipped_thresholds
+    entry = {"name": "lr", "thresholds": {"accusation": 0.4, "negotiation": 0.9}}
+    choice = {"candidate": "lr", "threshold_shifts": {"accusation": 0.15, "negotiation": 0.1}}
+    assert shipped_thresholds(entry, choice) == {"accusation": 0.55, "negotiation": 0.95}
+    assert shipped_thresholds(entry, dict(choice, candidate="svm")) == entry["thresholds"]
+    assert shipped_thresholds(entry, None) == entry["thresholds"]

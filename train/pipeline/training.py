@@ -4,10 +4,12 @@ threshold per label on out-of-fold scores, fit the winner and save it as a new v
 The frozen test split is never seen here except to report the final figures.
 """
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -15,6 +17,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
+from train import CORPUS_DIR
 from train.model import versions
 from train.model.labelset import load_labelset
 from train.model.normalise import text_key
@@ -71,6 +74,30 @@ def apply_thresholds(scores, thresholds, label_ids):
                             for k, label in enumerate(label_ids)]).astype(int)
 
 
+#: The choice made on real published sentences by ``python -m train crossfit`` (chosen on
+#: one half of their conflicts, measured on the other): which candidate to train, and how
+#: far each label's threshold moves from the one tuned on the corpus. The corpus's own
+#: cross-validation cannot make it: its sentences are not real text (issue 13).
+CHOICE_FILE = CORPUS_DIR / "model_choice.json"
+
+
+def load_model_choice(path=CHOICE_FILE):
+    """The recorded choice (``candidate``, ``threshold_shifts``), or None without one."""
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def shipped_thresholds(entry, choice):
+    """The thresholds a version ships with: the ones tuned out of fold on the corpus,
+    moved by the choice's shifts when the choice is for this candidate."""
+    thresholds = dict(entry["thresholds"])
+    if choice and choice.get("candidate") == entry["name"]:
+        for label, shift in choice.get("threshold_shifts", {}).items():
+            if label in thresholds:
+                thresholds[label] = round(min(0.95, max(0.05, thresholds[label] + shift)), 2)
+    return thresholds
+
+
 def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activate=True,
                 candidates=None, labelset=None, extra=(), examples=None):
     """Train a new version from the corpus (never the test split) plus ``extra`` examples
@@ -83,15 +110,24 @@ def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activat
     data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
     log.info(f"[1/4] data: {len(data.rows)} training sentences from {len(set(data.groups))} "
         f"conflicts ({data.held_out} held out for testing)")
-    candidates = candidates or build_candidates(random_state=seed)
+    choice = load_model_choice()
+    if candidates is None:
+        candidates = build_candidates(random_state=seed)
+        if choice and choice.get("candidate") in candidates:
+            candidates = {choice["candidate"]: candidates[choice["candidate"]]}
     log.info(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
     comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds)
     log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.rows)} training sentences")
     started = time.perf_counter()
     fitted = clone(pipeline).fit(data.texts, data.y)
     log.info(f"    fitted in {time.perf_counter() - started:.1f}s")
+    entry = dict(entry, corpus_thresholds=entry["thresholds"],
+                 thresholds=shipped_thresholds(entry, choice))
     manifest = build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed,
                               folds, extra)
+    if entry["thresholds"] != entry["corpus_thresholds"]:
+        manifest["threshold_choice"] = {"corpus_thresholds": entry["corpus_thresholds"],
+                                        **choice}
     log.info("[4/4] saving")
     path = save_version(fitted, manifest, root)
     if activate:
