@@ -118,7 +118,9 @@ def test_frozen_split(examples, label_ids):
     assert {e.meta["conflict"] for e in training}.isdisjoint(split["test_conflicts"])
     # every sentence of a held-out conflict is in the test part: nothing drifted
     assert len(training) + len(test) == len(examples)
-    assert len(test) / len(examples) >= 0.15
+    # the split was drawn at 16% of the corpus and is frozen; later waves add training
+    # rows only (wave 5 took the share to about 11%), so what must hold is its size
+    assert len(test) >= 1000 and len(test) / len(examples) >= 0.10
     for label in label_ids:
         overall = sum(label in e.labels for e in examples) / len(examples)
         held = sum(label in e.labels for e in test) / len(test)
