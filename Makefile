@@ -17,8 +17,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 ACTIVE := model_artifacts/ACTIVE
 
 # The default model is built from the corpus, not committed: `make model` builds it once
-# (about two minutes on two cores); `make train` always builds a new version.
-$(ACTIVE): | $(STAMP)
+# (about a minute on two cores), and again when the text normalisation changes (a model
+# trained with another one is refused); `make train` always builds a new version.
+$(ACTIVE): train/model/normalise.py | $(STAMP)
 	$(BIN)/python -m train
 
 model: $(ACTIVE)

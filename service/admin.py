@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from train.model import versions
 from train.retraining.catalogue import list_models
-from train.retraining.intake import row_location, rows_to_examples
+from train.retraining.intake import rows_to_examples
 from train.retraining.jobs import TrainingBusy, job_status, start_job
 
 from .errors import ApiError, without_paths
@@ -50,11 +50,8 @@ def write_access(view):
 def _rows_to_examples(rows, where_prefix, allowed=EXAMPLE_FIELDS):
     """Turn request rows into examples, collecting shape problems per row; a well-formed
     row that cannot be encoded (a lone surrogate) refuses the request."""
-    for index, row in enumerate(rows):
-        if isinstance(row, dict) and set(row) <= set(allowed):
-            check_unicode(json.dumps(row, ensure_ascii=False),
-                          row_location(rows, index, where_prefix))
-    return rows_to_examples(rows, where_prefix, allowed)
+    return rows_to_examples(rows, where_prefix, allowed, check=lambda row, where: check_unicode(
+        json.dumps(row, ensure_ascii=False), where))
 
 
 def _store(examples, problems, kind, source):

@@ -59,6 +59,8 @@ proportional to its length.
 """
 import re
 
+from train.model.normalise import HYPHEN_BREAK
+
 #: Terminal punctuation, closing and opening marks, and the line breaks of str.splitlines.
 _TERMINAL = ".!?\u2026\u203d\uff0e\uff01\uff1f\u3002"
 _CLOSING = "\"'\u201d\u2019\u00bb\u203a)]}\u300d\u300f\uff09"
@@ -73,9 +75,9 @@ def _any_of(characters):
 
 
 #: A line, except that a word hyphenated across a line break ("nego-\ntiations") does not
-#: end one: the sentence goes on, and ``normalise_text`` joins the word.
-_LINE = re.compile(f"(?:[^{re.escape(_BREAKS)}]++"
-                   r"|(?<=[^\W\d_]-)[ \t]*\r?\n[ \t]*(?=[a-z\u00df-\u00ff]))++")
+#: end one: the sentence goes on, and ``normalise_text`` joins the word (one pattern,
+#: ``HYPHEN_BREAK``, decides both).
+_LINE = re.compile(f"(?:[^{re.escape(_BREAKS)}]++|{HYPHEN_BREAK})++")
 #: A candidate end: a run of terminal punctuation (matched only from the run's first
 #: character, so a run of any length is scanned once) and closing marks, before white
 #: space or the line's end; or a run of full-width CJK stops, which need no space.

@@ -12,7 +12,8 @@ from train.model.labelset import DEFAULT_LABELS_FILE, load_labelset
 from train.pipeline.agreement import agreement
 from train.pipeline.candidates import SHORT_NAMES, select_candidates
 from train.pipeline.corpus import corpus_files, load_corpus
-from train.pipeline.crossfit import candidate_scores, cross_fitted, crossfit_markdown
+from train.pipeline.crossfit import (candidate_scores, check_conflicts, choice_record,
+                                     cross_fitted, crossfit_markdown)
 from train.pipeline.evaluate import evaluate
 from train.pipeline.records import read_labelled_file
 from train.pipeline.split import DEFAULT_SEED, SPLIT_FILE, write_split
@@ -73,8 +74,9 @@ def cmd_agreement(args, labelset):
 
 def _retrain(args, labelset, store):
     """A retrain closure with the command line's settings; it takes ``may_promote``."""
-    candidates = select_candidates(args.candidates.split(",") if args.candidates else [],
-                                   random_state=args.seed)
+    # none named: training uses the model choice made on real text (train/data/model_choice.json)
+    candidates = select_candidates(args.candidates.split(","), random_state=args.seed) \
+        if args.candidates else None
     return lambda may_promote=None: retrain(
         store, root=args.root, labelset=labelset, seed=args.seed, folds=args.folds,
         candidates=candidates, force=args.force, tolerance=args.tolerance,
@@ -132,6 +134,7 @@ def cmd_crossfit(args, labelset):
         for problem in errors:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    check_conflicts(real)
     candidates = select_candidates([c for c in args.candidates.split(",") if c],
                                    random_state=args.seed)
     by_candidate = candidate_scores(candidates, load_corpus(labelset=labelset), real,
@@ -140,6 +143,10 @@ def cmd_crossfit(args, labelset):
     print(crossfit_markdown(result, list(labelset.ids)))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    if args.choice:
+        record = choice_record(result, args.file, versions.file_sha256(args.file))
+        Path(args.choice).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        print(f"\nchoice written to {args.choice}: training uses it from the next version")
     return 0
 
 
@@ -198,7 +205,8 @@ def build_parser():
                              "%(default)s)")
     parser.add_argument("--candidates", default="",
                         help=f"comma-separated candidates to compare "
-                             f"({', '.join(SHORT_NAMES)}; default: all)")
+                             f"({', '.join(SHORT_NAMES)}; default: the one chosen on real text in "
+                             "train/data/model_choice.json, or all without it)")
     _gate_options(parser)
     parser.set_defaults(func=cmd_retrain)
     sub = parser.add_subparsers(dest="command", metavar="command")
@@ -230,6 +238,8 @@ def build_parser():
     p.add_argument("file", help="a labelled .jsonl/.csv file of real sentences with a "
                                 "'conflict' field")
     p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--choice", help="write the choice made on the whole file here (training "
+                                    "reads train/data/model_choice.json)")
     p.add_argument("--split-seed", type=int, default=0, dest="split_seed",
                    help="seed of the split into conflict halves (default: 0)")
     p.set_defaults(func=cmd_crossfit)

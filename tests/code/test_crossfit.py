@@ -1,7 +1,9 @@
 """Cross-fitting: what is chosen on real sentences is never measured on them."""
 import numpy as np
+import pytest
 
-from train.pipeline.crossfit import choose_shifts, conflict_halves, cross_fitted
+from train.pipeline.crossfit import (check_conflicts, choose_shifts, conflict_halves,
+                                     cross_fitted)
 from train.pipeline.records import Example
 
 LABELS = ["accusation", "negotiation"]
@@ -44,7 +46,15 @@ def test_every_row_is_scored_by_a_choice_made_on_the_other_half():
     by_candidate = {"m": {"cv_macro_f1": 0.5, "thresholds": {l: 0.5 for l in LABELS},
                           "scores": scores}}
     result = cross_fitted(by_candidate, rows, LABELS)
-    whole = cross_fitted(by_candidate, rows, LABELS)["chosen_on_whole_file"]
     assert result["cross_fitted"]["per_label"]["accusation"]["f1"] < 1.0
     assert [h["rows"] for h in result["halves"]] == [len(halves[1]), len(halves[0])]
-    assert whole["candidate"] == "m"
+    # each half's choice fits itself: the two differ, and neither is measured on itself
+    shifts = [h["shifts"]["accusation"] for h in result["halves"]]
+    assert shifts[0] != shifts[1]
+
+
+def test_a_file_that_cannot_be_halved_by_conflict_is_refused_before_training():
+    with pytest.raises(ValueError, match="two conflicts"):
+        check_conflicts(examples(["a", "a"]))
+    with pytest.raises(ValueError, match="no 'conflict'"):
+        check_conflicts([Example(text="x", labels=(), where="f:1", meta={})])

@@ -4,7 +4,7 @@ serving alike, because both go through ``normalise_text``."""
 import pytest
 
 from service.segment import sentence_spans
-from train.model.normalise import normalise_text, text_key
+from train.model.normalise import NORMALISE_VERSION, normalise_text, text_key
 from train.model.predict import predict
 from train.pipeline.compile_serving import compile_model
 
@@ -72,3 +72,29 @@ def test_the_segmenter_keeps_a_hyphenated_word_in_one_sentence():
     text = "The nego-\ntiations resumed today. They failed.\nNext-\nLine"
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "The nego-\ntiations resumed today.", "They failed.", "Next-", "Line"]
+
+
+#: What this NORMALISE_VERSION gives. A change to normalise_text that alters any of these
+#: must bump NORMALISE_VERSION (models built before are then refused) and add a store
+#: migration re-keying stored sentences, as migration 3 did.
+GOLDEN = {
+    "Russia \u2019s attack , officials said .": "russia's attack, officials said.",
+    "do\u00a0n't": "don't",
+    "&quot;Talks&quot; on the &notion , he said": '"talks" on the &notion, he said',
+    "nego-\ntiations, self-\ndefence, nego\u00ad\ntiations, A4-\nsized": (
+        "negotiations, self-defence, negotiations, a0- sized"),   # text_key folds spacing
+    "`` Resolution 2334 ( 2016 ) ''": '"resolution 0000 (0000)"',
+}
+
+
+@pytest.mark.parametrize("text", sorted(GOLDEN))
+def test_this_normalisation_version_gives_these_keys(text):
+    assert NORMALISE_VERSION == 2
+    assert text_key(text) == GOLDEN[text]
+
+
+def test_html_entities_are_decoded_alone_whatever_else_the_sentence_holds():
+    assert normalise_text("Talks on the &notion of peace.") == "talks on the &notion of peace."
+    assert normalise_text("Talks on the &notion of peace , he said") == \
+        "talks on the &notion of peace, he said"
+    assert normalise_text("&amp;quot;") == "&quot;"                 # decoded once

@@ -119,11 +119,14 @@ def test_sentences_logged_in_the_store_move_to_the_log_file(tmp_path, monkeypatc
     with sqlite3.connect(tmp_path / store_module.STORE_FILE) as db:
         db.executemany("INSERT INTO classified VALUES (?, ?, 'v0', ?)",
                        [("older one.", "Older one.", "2026-11-01T00:00:00"),
-                        ("newer one.", "Newer one.", "2026-11-02T00:00:00")])
+                        ("we do n't .", "We do n't .", "2026-11-02T00:00:00")])
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     store = ExampleStore(tmp_path)
     assert store.schema_version() == len(MIGRATIONS)
-    assert store.unlabelled() == ["Newer one.", "Older one."]
+    assert store.unlabelled() == ["We do n't .", "Older one."]
+    log = ClassifiedLog(tmp_path)           # keyed as the model reads the text today
+    assert {k for (k,) in log._db.execute("SELECT key FROM classified")} == \
+        {"older one.", "we don't."}
     with store._connect() as db:
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'classified'"
                           ).fetchone() is None

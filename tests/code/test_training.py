@@ -1,4 +1,7 @@
 """Training: reproducible from data and seed, never touching the test split."""
+import json
+
+import numpy as np
 import pytest
 
 from train.model.predict import predict
@@ -7,8 +10,6 @@ from train.pipeline.candidates import build_candidates
 from train.pipeline.corpus import corpus_files
 from train.pipeline.split import load_split
 from train.pipeline.training import tune_thresholds
-
-import numpy as np
 
 
 def small_training_set():
@@ -52,3 +53,17 @@ def test_the_choice_made_on_real_text_moves_only_its_own_candidates_thresholds()
     assert shipped_thresholds(entry, choice) == {"accusation": 0.55, "negotiation": 0.95}
     assert shipped_thresholds(entry, dict(choice, candidate="svm")) == entry["thresholds"]
     assert shipped_thresholds(entry, None) == entry["thresholds"]
+
+
+def test_a_model_choice_that_names_nothing_known_is_refused(tmp_path):
+    from train.pipeline.training import load_model_choice
+    path = tmp_path / "model_choice.json"
+    assert load_model_choice(path) is None
+    path.write_text(json.dumps({"candidate": "lr", "threshold_shifts": {"accusation": 0.1}}))
+    assert load_model_choice(path, candidate_names=["lr"])["candidate"] == "lr"
+    for wrong in ({"candidate": "gpt", "threshold_shifts": {}},
+                  {"candidate": "lr", "shifts": {"accusation": 0.1}},
+                  {"candidate": "lr", "threshold_shifts": {"accusation": "high"}}):
+        path.write_text(json.dumps(wrong))
+        with pytest.raises(ValueError, match="--choice"):
+            load_model_choice(path, candidate_names=["lr"])

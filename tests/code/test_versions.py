@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from train.model import versions
+from train.model.normalise import NORMALISE_VERSION
 from train.model.predict import predict
 from train.model.versions import (ModelLoadError, load_model, seal_manifest, set_active,
                                   verify_version)
@@ -266,3 +267,13 @@ def test_symlinks_inside_the_model_directory_are_fine(saved):
     os.symlink(root / "v1", root / "v1-absolute-alias")
     assert load_model("v1-alias", root).version == "v1"
     assert load_model("v1-absolute-alias", root).version == "v1"
+
+
+def test_a_model_trained_with_another_normalisation_is_refused(saved):
+    root, _ = saved
+    path = root / "v1" / versions.MANIFEST_FILE
+    manifest = json.loads(path.read_text())
+    assert manifest["normalise_version"] == NORMALISE_VERSION
+    path.write_text(json.dumps(seal_manifest(dict(manifest, normalise_version=1))))
+    with pytest.raises(ModelLoadError, match="normalisation version 1"):
+        load_model("v1", root)

@@ -186,8 +186,10 @@ def test_a_chunked_body_over_the_limit_is_refused_like_a_sized_one(server):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("text", ["ab. " * 25000, "1.2.3!?" * 14000,
-                                  ("Mr. A. B. " * 9900)[:99_000]],
-                         ids=["ab-dot", "digits-dots-marks", "titles-initials"])
+                                  ("Mr. A. B. " * 9900)[:99_000],
+                                  "'' " + " " * 99_000 + ".", "a-\n" * 33_000],
+                         ids=["ab-dot", "digits-dots-marks", "titles-initials",
+                              "spaces-before-a-mark", "hyphenated-lines"])
 def test_pathological_text_is_answered_and_the_worker_lives(server, text):
     status, body, _ = call(server + "/classify", {"text": text})
     assert status == 200

@@ -105,9 +105,10 @@ ERROR_KINDS = [json.loads(line) for line in (HERE / "error_kinds.jsonl").open()]
 #: Share of each kind's sentences the model must get right (a `none` sentence gets no
 #: label; a labelled one gets at least its labels). The kinds are those of the error
 #: analysis on real sentences (train/data/README.md); the sentences were written for
-#: these tests. Bars: what the model measured when they were set, so that any loss fails.
-KIND_BARS = {"narration": 0.7, "perpetrator_named": 0.75, "one_clause": 0.75,
-             "hedged_reported": 1.0, "negated": 0.0, "no_keyword": 1.0, "legal_words": 1.0,
+#: these tests. Bars: what the model measured when they were set, so that any loss fails
+#: (the model before wave 5 got narration 7/10 and negated 0/4; after it, 9/10 and 3/4).
+KIND_BARS = {"narration": 0.9, "perpetrator_named": 0.75, "one_clause": 0.75,
+             "hedged_reported": 1.0, "negated": 0.75, "no_keyword": 1.0, "legal_words": 1.0,
              "register": 1.0}
 
 

@@ -29,27 +29,43 @@ _DIGITS = re.compile(r"\d")
 #: clitics and punctuation), looked for in the folded, lower-cased text: plain text pays
 #: for this one search (about 4 us a sentence here, against 4 us for the fold itself).
 _SPECIAL = re.compile(r"&#?\w{1,8};|``|''| n't\b| '[a-z]| [,.;:!?%)\]}]|[(\[{$] ")
+_ENTITY = re.compile(r"&#?\w{1,8};")
 _CLITIC = re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b")
-_SPACE_BEFORE = re.compile(r"[ \t]+(?=[,.;:!?%)\]}])")
-_SPACE_AFTER = re.compile(r"(?<=[(\[{$])[ \t]+")
-#: A word broken across a line break: "nego-\ntiations". Joined, unless the part before
-#: the hyphen is one that forms hyphenated compounds ("self-\ndefence", "cease-\nfire").
-_HYPHENATED = re.compile(r"\b([^\W\d_]\w*)-[ \t]*\r?\n[ \t]*(?=[a-z\u00df-\u00ff])")
+#: Spaces before closing punctuation; a run is matched only from its first space (the
+#: lookbehind), so a long run costs its length once, not its length squared.
+_SPACE_BEFORE = re.compile(r"(?<![ \t])[ \t]++(?=[,.;:!?%)\]}])")
+_SPACE_AFTER = re.compile(r"(?<=[(\[{$])[ \t]++")
+#: Where a line break continues a word hyphenated across it ("nego-\ntiations"): right
+#: after a letter and a hyphen (or a soft hyphen), before a lower-case letter. The
+#: segmenter (``service.segment``) keeps such a break inside the sentence, by this pattern.
+HYPHEN_BREAK = r"(?<=[^\W\d_][-\u2010\u00ad])\r?\n(?=[a-z\u00df-\u00ff])"
+_HYPHENATED = re.compile(r"\b([^\W\d_]+)([-\u2010\u00ad])" + HYPHEN_BREAK)
+#: The word is joined, unless the part before the hyphen forms hyphenated compounds
+#: ("self-\ndefence", "cease-\nfire"); a soft hyphen always joins.
 _COMPOUND_PREFIXES = frozenset("""
     self ex non anti pro counter cross cease well so half full all high low long short ill
     co post pre mid multi semi vice
     """.split())
+#: Bumped whenever ``normalise_text`` gives any text a different result: a model records
+#: the version it was trained with and is refused by a runtime with another
+#: (``train.model.versions.load_model``), and ``tests/code/test_normalise.py`` holds the
+#: outputs this version gives.
+NORMALISE_VERSION = 2
 
 
 def _rejoin(match):
-    head = match.group(1)
-    return head + ("-" if head.lower() in _COMPOUND_PREFIXES else "")
+    head, hyphen = match.group(1), match.group(2)
+    return head + ("-" if hyphen != "\u00ad" and head.lower() in _COMPOUND_PREFIXES else "")
+
+
+def _unescape(match):
+    return html.unescape(match.group(0))
 
 
 def _repair(text):
     """The multi-character repairs, for folded lower-case text that holds such a form."""
-    if "&" in text:   # an entity may stand for a curly quote or a non-breaking space
-        text = html.unescape(text).translate(_FOLD).lower()
+    if "&" in text:   # only entities themselves; one may stand for a curly quote or a space
+        text = _ENTITY.sub(_unescape, text).translate(_FOLD).lower()
     text = text.replace("`` ", '"').replace("``", '"').replace(" ''", '"').replace("''", '"')
     text = _CLITIC.sub(r"\1", text)
     text = _SPACE_BEFORE.sub("", text)

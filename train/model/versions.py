@@ -25,6 +25,7 @@ from importlib.metadata import version as installed_version
 
 import numpy
 
+from .normalise import NORMALISE_VERSION
 from .serving_form import ServingForm
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "model_artifacts"
@@ -327,7 +328,7 @@ def seal_version(version, root=DEFAULT_ROOT):
 
 def load_model(version=None, root=DEFAULT_ROOT):
     """The only way to load a model: checks name and place, the manifest's and the files'
-    hashes, library versions and trusted types."""
+    hashes, library versions, and the text normalisation it was trained with."""
     if not version:
         version = active_version(root)
         if version is None:
@@ -339,6 +340,12 @@ def load_model(version=None, root=DEFAULT_ROOT):
         # models are built, never committed: one saved before serving.npz is rebuilt
         raise ModelLoadError(f"model {version} was saved before {SERVING_FILE} existed and "
                              "cannot be served; build a new version with `python -m train`")
+    if manifest.get("normalise_version") != NORMALISE_VERSION:
+        # its features were learnt from text normalised another way: it would score
+        # tokenised or entity-laden text differently from what it was measured on
+        raise ModelLoadError(f"model {version} was trained with text normalisation version "
+                             f"{manifest.get('normalise_version', 1)}; this casus uses "
+                             f"{NORMALISE_VERSION}; build a new version with `python -m train`")
     try:
         with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
             serving_form = ServingForm({name: npz[name] for name in npz.files})

@@ -18,7 +18,7 @@ from sklearn.metrics import f1_score
 from train.model.labelset import NONE
 
 from .metrics import indicator, label_scores
-from .training import apply_thresholds, compare_candidates, training_data
+from .training import apply_thresholds, compare_candidates, shift_thresholds, training_data
 
 #: Shifts tried for each label's threshold, added to the threshold tuned on the corpus.
 SHIFTS = np.round(np.arange(-0.20, 0.41, 0.05), 2)
@@ -54,13 +54,14 @@ def candidate_scores(candidates, corpus, real, labelset, folds=5):
 
 
 def choose_shifts(y, scores, thresholds, label_ids):
-    """Per label, the shift in ``SHIFTS`` whose threshold gives the best F1 on these
-    rows (ties: the smallest shift in size)."""
+    """Per label, the shift in ``SHIFTS`` whose threshold (as ``shift_thresholds`` moves
+    it) gives the best F1 on these rows (ties: the smallest shift in size)."""
     shifts = {}
     for k, label in enumerate(label_ids):
-        best = max(SHIFTS, key=lambda s: (f1_score(y[:, k], scores[:, k] >= thresholds[label] + s,
-                                                   zero_division=0), -abs(s)))
-        shifts[label] = float(best)
+        def f1(shift):
+            moved = shift_thresholds({label: thresholds[label]}, {label: shift})[label]
+            return f1_score(y[:, k], scores[:, k] >= moved, zero_division=0), -abs(shift)
+        shifts[label] = float(max(SHIFTS, key=f1))
     return shifts
 
 
@@ -69,12 +70,23 @@ def _choose(by_candidate, y, rows, label_ids):
     best = None
     for name, c in by_candidate.items():
         shifts = choose_shifts(y[rows], c["scores"][rows], c["thresholds"], label_ids)
-        shifted = {l: c["thresholds"][l] + shifts[l] for l in label_ids}
+        shifted = shift_thresholds(c["thresholds"], shifts)
         macro = label_scores(y[rows], apply_thresholds(c["scores"][rows], shifted, label_ids),
                              label_ids)["macro_f1"]
         if best is None or macro > best[0]:
             best = (macro, name, shifts, shifted)
     return best
+
+
+def check_conflicts(real):
+    """Refuse, before any training, a file that cannot be split into two halves by
+    conflict (fewer than two conflicts, or rows without one)."""
+    missing = [e.where for e in real if not e.meta.get("conflict")]
+    if missing:
+        raise ValueError(f"{len(missing)} rows have no 'conflict' (first: {missing[0]}); "
+                         "cross-fitting splits the file by conflict")
+    if len({e.meta["conflict"] for e in real}) < 2:
+        raise ValueError("cross-fitting needs rows from at least two conflicts")
 
 
 def cross_fitted(by_candidate, real, label_ids, seed=0):
@@ -115,8 +127,9 @@ def crossfit_markdown(result, label_ids):
                      f"{figures['macro_f1']:.3f} |")
     cf = result["cross_fitted"]
     lines += ["", f"Cross-fitted (candidate and threshold shifts chosen on one half of the "
-              f"conflicts, measured on the other, both ways): macro-F1 **{cf['macro_f1']:.3f}** "
-              f"pooled, {result['mean_of_halves_macro_f1']:.3f} mean of the halves.", "",
+              f"conflicts, measured on the other, both ways): macro-F1 "
+              f"**{result['mean_of_halves_macro_f1']:.3f}** (mean of the halves), "
+              f"{cf['macro_f1']:.3f} pooled over both measured halves (table).", "",
               "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for label in (*label_ids, NONE):
         row = cf["per_label"][label]
@@ -130,3 +143,19 @@ def crossfit_markdown(result, label_ids):
     lines.append(f"\nThe same choice on the whole file: {whole['candidate']}, shifts "
                  f"{whole['shifts']}")
     return "\n".join(lines)
+
+
+def choice_record(result, path_of_file, sha256):
+    """What ``train/data/model_choice.json`` holds: the choice made on the whole file, the
+    file it was made on, and the cross-fitted figures that are reported for it."""
+    whole, cf = result["chosen_on_whole_file"], result["cross_fitted"]
+    return {"candidate": whole["candidate"], "threshold_shifts": whole["shifts"],
+            "chosen_on": {"file": str(path_of_file), "sha256": sha256,
+                          "rows": cf["n"], "method": "python -m train crossfit"},
+            "cross_fitted": {"mean_of_halves_macro_f1":
+                             round(result["mean_of_halves_macro_f1"], 3),
+                             "pooled_macro_f1": round(cf["macro_f1"], 3),
+                             "per_label": {k: {m: round(v[m], 3)
+                                               for m in ("precision", "recall", "f1")}
+                                           for k, v in cf["per_label"].items()}}}
+

@@ -43,10 +43,20 @@ def evaluate(version=None, data=None, root=versions.DEFAULT_ROOT):
         "confusions": confusions(y, y_pred, labels),
         "worst_errors": worst_errors(texts, y, y_pred, scores, labels),
     }
+    choice = model.manifest.get("threshold_choice") or {}
+    if data and choice.get("chosen_on", {}).get("sha256") == versions.file_sha256(data):
+        # README of ../shared/realdev: figures on the file a choice was made on are reported
+        # cross-fitted only; these are in-sample and say so
+        report["in_sample"] = ("this version's candidate and thresholds were chosen on this "
+                               "file, so these figures are in-sample; the figure to report is "
+                               "the cross-fitted one: "
+                               f"{choice.get('cross_fitted', {}).get('mean_of_halves_macro_f1')}")
     stem = "evaluation" if name == "test" else f"evaluation-{name}"
     directory = Path(root) / model.version
     (directory / f"{stem}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     markdown = to_markdown(report, labels)
+    if "in_sample" in report:
+        markdown = f"**Warning: {report['in_sample']}.**\n\n{markdown}"
     (directory / f"{stem}.md").write_text(markdown, encoding="utf-8")
     return report, markdown
 

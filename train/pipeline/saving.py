@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy
 
+from train.model.normalise import NORMALISE_VERSION
 from train.model.versions import (DEFAULT_ROOT, MANIFEST_FILE, MODEL_FILE, SERVING_FILE,
                                   ModelLoadError, check_version_name, file_sha256,
                                   library_versions, seal_manifest, verify_version)
@@ -45,7 +46,8 @@ def save_version(pipeline, manifest, root=DEFAULT_ROOT):
     skops.io.dump(pipeline, staging / MODEL_FILE)
     with open(staging / SERVING_FILE, "wb") as handle:
         numpy.savez(handle, **compile_pipeline(pipeline))
-    manifest = seal_manifest(dict(manifest, model_file=MODEL_FILE,
+    manifest = seal_manifest(dict(manifest, normalise_version=NORMALISE_VERSION,
+                                  model_file=MODEL_FILE,
                                   model_sha256=file_sha256(staging / MODEL_FILE),
                                   serving_file=SERVING_FILE,
                                   serving_sha256=file_sha256(staging / SERVING_FILE),

@@ -81,21 +81,38 @@ def apply_thresholds(scores, thresholds, label_ids):
 CHOICE_FILE = CORPUS_DIR / "model_choice.json"
 
 
-def load_model_choice(path=CHOICE_FILE):
-    """The recorded choice (``candidate``, ``threshold_shifts``), or None without one."""
+def load_model_choice(path=CHOICE_FILE, candidate_names=None):
+    """The recorded choice (``candidate``, ``threshold_shifts``), or None without one; a
+    choice naming an unknown candidate or label, or a shift that is not a number, is
+    refused with ValueError rather than silently ignored."""
     path = Path(path)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    choice = json.loads(path.read_text(encoding="utf-8"))
+    names = candidate_names if candidate_names is not None else build_candidates()
+    shifts = choice.get("threshold_shifts") if isinstance(choice, dict) else None
+    if not isinstance(shifts, dict) or choice.get("candidate") not in names or not all(
+            isinstance(v, (int, float)) for v in shifts.values()):
+        raise ValueError(f"{path} must name one of the candidates ({', '.join(names)}) as "
+                         "'candidate' and give 'threshold_shifts' as label -> number; write "
+                         "it with `python -m train crossfit FILE --choice " f"{path}`")
+    return choice
+
+
+def shift_thresholds(thresholds, shifts):
+    """Thresholds moved by ``shifts`` (label -> amount), kept within [0.05, 0.95] and
+    rounded to the threshold grid's 0.01: the one way both crossfit measures and a
+    version ships them."""
+    return {label: round(min(0.95, max(0.05, t + shifts.get(label, 0.0))), 2)
+            for label, t in thresholds.items()}
 
 
 def shipped_thresholds(entry, choice):
     """The thresholds a version ships with: the ones tuned out of fold on the corpus,
     moved by the choice's shifts when the choice is for this candidate."""
-    thresholds = dict(entry["thresholds"])
     if choice and choice.get("candidate") == entry["name"]:
-        for label, shift in choice.get("threshold_shifts", {}).items():
-            if label in thresholds:
-                thresholds[label] = round(min(0.95, max(0.05, thresholds[label] + shift)), 2)
-    return thresholds
+        return shift_thresholds(entry["thresholds"], choice["threshold_shifts"])
+    return dict(entry["thresholds"])
 
 
 def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activate=True,

@@ -32,13 +32,14 @@ class Intake:
                 "warnings": [{"row": p.where, "message": p.message} for p in self.warnings]}
 
 
-def rows_to_examples(rows, where_prefix, allowed):
+def rows_to_examples(rows, where_prefix, allowed, check=None):
     """Turn rows sent over HTTP (JSON objects with ``text``, ``labels`` and at most the
     ``allowed`` fields) into examples, collecting each row's shape problem located as
-    ``where_prefix[index]``; returns ``(examples, problems)`` for ``IntakeCheck.check``."""
+    ``where_prefix[index]``; returns ``(examples, problems)`` for ``IntakeCheck.check``.
+    ``check(row, where)`` is called on each well-formed row first (it may raise)."""
     examples, problems = [], []
     for index, row in enumerate(rows):
-        where = row_location(rows, index, where_prefix)
+        where = _row_location(rows, index, where_prefix)
         if not isinstance(row, dict):
             problems.append(Problem("error", where, "each example must be a JSON object"))
             continue
@@ -47,11 +48,13 @@ def rows_to_examples(rows, where_prefix, allowed):
             problems.append(Problem("error", where, f"unknown field(s) {', '.join(unknown)}; "
                                                     f"allowed: {', '.join(sorted(allowed))}"))
             continue
+        if check is not None:
+            check(row, where)
         add_row(row, row.get("labels"), where, examples, problems)
     return examples, problems
 
 
-def row_location(rows, index, where_prefix):
+def _row_location(rows, index, where_prefix):
     """How a row is named in problems: ``examples[3]``, or the bare prefix for the one
     row of a request that sends a single object (``feedback``)."""
     return f"{where_prefix}[{index}]" if len(rows) > 1 or where_prefix == "examples" \

@@ -127,8 +127,9 @@ def _move_classified_to_log(db, data_dir):
     """Schema 1 to 2: copy the store's logged sentences into the log file (oldest first,
     so the newest keep the highest ids). The log commits before the store drops its
     table; a crash in between copies again next time, and reading folds the repeats."""
-    rows = db.execute("SELECT key, text, version, classified_at FROM classified"
+    rows = db.execute("SELECT text, version, classified_at FROM classified"
                       " ORDER BY classified_at").fetchall()   # at most LOG_KEEP rows
+    rows = [(text_key(text), text, version, at) for text, version, at in rows]  # as today
     if rows:
         log = ClassifiedLog(data_dir)
         try:
