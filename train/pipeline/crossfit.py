@@ -4,9 +4,10 @@ labelled file of real sentences (``../shared/realdev``), never trained on.
 Each candidate is trained on the corpus (the frozen test split left out, as always) and
 scores the file. Everything chosen on the file (which candidate, and a shift of each
 label's threshold away from the one tuned on the corpus) is chosen on one half of its
-conflicts and measured on the other half, both ways; the reported figures pool the two
-measured halves, so no sentence is scored by a choice it took part in. What would ship
-is the same choice made on the whole file; its figure is the cross-fitted one.
+conflicts and measured on the other half, both ways; the figure reported is the mean of
+the two measured halves (the per-label table pools them), so no sentence is scored by a
+choice it took part in. What ships is the same choice made on the whole file; its figure
+is the cross-fitted one.
 """
 import random
 from collections import defaultdict
