@@ -127,11 +127,10 @@ def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activat
     data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
     log.info(f"[1/4] data: {len(data.rows)} training sentences from {len(set(data.groups))} "
         f"conflicts ({data.held_out} held out for testing)")
-    choice = load_model_choice()
+    built = build_candidates(random_state=seed)
+    choice = load_model_choice(candidate_names=built)
     if candidates is None:
-        candidates = build_candidates(random_state=seed)
-        if choice and choice.get("candidate") in candidates:
-            candidates = {choice["candidate"]: candidates[choice["candidate"]]}
+        candidates = {choice["candidate"]: built[choice["candidate"]]} if choice else built
     log.info(f"[2/4] comparing {len(candidates)} candidates, {folds}-fold CV grouped by conflict")
     comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds)
     log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.rows)} training sentences")
