@@ -20,7 +20,9 @@ from train.pipeline.split import DEFAULT_SEED, SPLIT_FILE, write_split
 from train.pipeline.stats import corpus_stats
 from train.pipeline.validate import MIN_PER_LABEL, validate_files
 from train.retraining.catalogue import format_models
-from train.retraining.gate import MAX_LABEL_DROP, TOLERANCE
+from train.pipeline.training import USER_WEIGHT
+from train.retraining.domain_eval import domain_eval, domain_markdown
+from train.retraining.gate import MAX_LABEL_DROP, MIN_CORRECTIONS_KEPT, TOLERANCE
 from train.retraining.intake import IntakeCheck
 from train.retraining.jobs import (TrainingBusy, run_job, training_lock,
                                    workers_die_with_this_process)
@@ -80,7 +82,8 @@ def _retrain(args, labelset, store):
     return lambda may_promote=None: retrain(
         store, root=args.root, labelset=labelset, seed=args.seed, folds=args.folds,
         candidates=candidates, force=args.force, tolerance=args.tolerance,
-        max_label_drop=args.max_label_drop, may_promote=may_promote)
+        max_label_drop=args.max_label_drop, may_promote=may_promote,
+        user_weight=args.user_weight, min_corrections_kept=args.min_corrections_kept)
 
 
 def cmd_retrain(args, labelset):
@@ -150,6 +153,31 @@ def cmd_crossfit(args, labelset):
     return 0
 
 
+def cmd_domain_eval(args, labelset):
+    """How much your labelled sentences help on your own text: k-fold over FILE, each
+    fold trained on the corpus plus the other folds and scored on the held-out one,
+    beside the corpus-only model, with a learning curve."""
+    examples, problems = read_labelled_file(args.file)
+    errors = [p for p in problems if p.level == "error"]
+    unknown = sorted({label for e in examples for label in e.labels} - set(labelset.ids))
+    if unknown:
+        errors.append(f"{args.file}: unknown label(s) {', '.join(unknown)}; the label set "
+                      f"has {', '.join(labelset.ids)}")
+    if len(examples) < args.folds * 2:
+        errors.append(f"{args.file}: {len(examples)} usable rows; {args.folds} folds need at "
+                      f"least {args.folds * 2}")
+    if errors:
+        for problem in errors:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    report = domain_eval(examples, labelset, folds=args.folds, user_weight=args.user_weight,
+                         seed=args.seed)
+    print(domain_markdown(report, list(labelset.ids)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return 0
+
+
 def cmd_models(args, labelset):
     """List model versions with their test figures; the active one is marked."""
     print(format_models(args.root))
@@ -179,37 +207,73 @@ def cmd_evaluate(args, labelset):
     return 0
 
 
-def _gate_options(parser):
-    parser.add_argument("--force", action="store_true",
+def _gate_options(parser, defaults=True):
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+    parser.add_argument("--force", action="store_true", default=default(False),
                         help="promote the new version even if the gate would refuse it")
-    parser.add_argument("--tolerance", type=float, default=TOLERANCE,
-                        help="largest macro-F1 fall still promoted (default: %(default)s)")
-    parser.add_argument("--max-label-drop", type=float, default=MAX_LABEL_DROP,
-                        help="largest per-label F1 fall still promoted (default: %(default)s)")
+    parser.add_argument("--tolerance", type=float, default=default(TOLERANCE),
+                        help=f"largest macro-F1 fall still promoted (default: {TOLERANCE})")
+    parser.add_argument("--max-label-drop", type=float, default=default(MAX_LABEL_DROP),
+                        help="largest per-label F1 fall still promoted (default: "
+                             f"{MAX_LABEL_DROP})")
+    parser.add_argument("--min-corrections-kept", type=float,
+                        default=default(MIN_CORRECTIONS_KEPT),
+                        help="smallest share of stored corrections the new version must "
+                             f"reproduce (default: {MIN_CORRECTIONS_KEPT})")
 
 
-def build_parser():
-    """The argument parser with one sub-command per task."""
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
-    parser.add_argument("--labels", default=DEFAULT_LABELS_FILE,
-                        help="label set file (default: %(default)s)")
+def _global_options(parser, defaults=True):
+    """The options every command takes, before or after its name; on a command's own
+    parser (``defaults=False``) an option left out keeps the value given before it."""
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+    parser.add_argument("--labels", default=default(DEFAULT_LABELS_FILE),
+                        help=f"label set file (default: {DEFAULT_LABELS_FILE})")
     # the service's own setting, so `activate` and `models` act on the directory it serves
-    parser.add_argument("--root", default=os.environ.get("CASUS_MODEL_DIR",
-                                                        versions.DEFAULT_ROOT),
+    parser.add_argument("--root", default=default(os.environ.get("CASUS_MODEL_DIR",
+                                                                versions.DEFAULT_ROOT)),
                         help="model versions directory (default: $CASUS_MODEL_DIR or "
                              f"{versions.DEFAULT_ROOT})")
-    parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
-    parser.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
-    parser.add_argument("--data-dir", type=Path, default=data_dir_from_env(),
+    parser.add_argument("--seed", type=int, default=default(0),
+                        help="training seed (default: 0)")
+    parser.add_argument("--folds", type=int, default=default(5), help="CV folds (default: 5)")
+    parser.add_argument("--data-dir", type=Path, default=default(data_dir_from_env()),
                         help="example store directory (default: $CASUS_DATA_DIR or "
-                             "%(default)s)")
-    parser.add_argument("--candidates", default="",
+                             f"{data_dir_from_env()})")
+    parser.add_argument("--candidates", default=default(""),
                         help=f"comma-separated candidates to compare "
                              f"({', '.join(SHORT_NAMES)}; default: the one chosen on real text in "
                              "train/data/model_choice.json, or all without it)")
-    _gate_options(parser)
+    parser.add_argument("--user-weight", type=_positive, default=default(USER_WEIGHT),
+                        help="how many corpus sentences one stored example or correction "
+                             f"weighs in training (default: {USER_WEIGHT}, chosen with "
+                             "domain-eval; see the README)")
+    _gate_options(parser, defaults)
+
+
+def _positive(value):
+    """A positive number for argparse."""
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {value}")
+    return number
+
+
+def build_parser():
+    """The argument parser with one sub-command per task; the global options may come
+    before or after the command's name."""
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    _global_options(parser)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     parser.set_defaults(func=cmd_retrain)
     sub = parser.add_subparsers(dest="command", metavar="command")
+    real_add_parser = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        return real_add_parser(name, parents=[common], **kwargs)
+    sub.add_parser = add_parser
     p = sub.add_parser("retrain", help=cmd_retrain.__doc__)
     p.set_defaults(func=cmd_retrain)
     p = sub.add_parser("add", help=cmd_add.__doc__)
@@ -253,6 +317,11 @@ def build_parser():
     p.add_argument("--split-seed", type=int, default=DEFAULT_SEED, dest="split_seed")
     p.set_defaults(func=cmd_split)
     sub.add_parser("stats", help=cmd_stats.__doc__).set_defaults(func=cmd_stats)
+    p = sub.add_parser("domain-eval", help=cmd_domain_eval.__doc__)
+    p.add_argument("file", help="your labelled .jsonl/.csv file (a 'conflict' or 'group' "
+                                "field groups the folds)")
+    p.add_argument("--json", help="also write the report to this JSON file")
+    p.set_defaults(func=cmd_domain_eval)
     p = sub.add_parser("agreement", help=cmd_agreement.__doc__)
     p.add_argument("relabelled", help="JSONL with 'id' and 'labels' per line")
     p.set_defaults(func=cmd_agreement)

@@ -18,6 +18,7 @@ from sklearn.metrics import f1_score
 
 from train.model.labelset import NONE
 
+from .candidates import fit_pipeline
 from .metrics import indicator, label_scores
 from .training import apply_thresholds, compare_candidates, shift_thresholds, training_data
 
@@ -48,7 +49,7 @@ def candidate_scores(candidates, corpus, real, labelset, folds=5):
     texts = [e.text for e in real]
     out = {}
     for entry, (name, pipeline) in zip(comparison, candidates.items()):
-        fitted = clone(pipeline).fit(data.texts, data.y)
+        fitted = fit_pipeline(clone(pipeline), data.texts, data.y)
         out[name] = {"cv_macro_f1": entry["macro_f1"], "thresholds": entry["thresholds"],
                      "scores": fitted.predict_proba(texts)}
     return out

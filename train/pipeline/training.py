@@ -22,7 +22,7 @@ from train.model import versions
 from train.model.labelset import load_labelset
 from train.model.normalise import text_key
 
-from .candidates import build_candidates
+from .candidates import build_candidates, fit_pipeline
 from .corpus import corpus_files, load_corpus
 from .metrics import calibration, indicator, label_scores
 from .saving import save_version
@@ -35,21 +35,28 @@ log = logging.getLogger("casus.training")
 #: never firing at all.
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 
+#: How many corpus sentences one stored example or correction weighs in training
+#: (``--user-weight``). Chosen with ``python -m train domain-eval`` on the real dev
+#: sentences standing in for a user's domain; see the README's figures.
+USER_WEIGHT = 1.0
 
-def _fit_fold(pipeline, texts, y, fit_idx, held_idx):
+
+def _fit_fold(pipeline, texts, y, fit_idx, held_idx, weights=None):
     started = time.perf_counter()
-    model = clone(pipeline).fit([texts[i] for i in fit_idx], y[fit_idx])
+    model = fit_pipeline(clone(pipeline), [texts[i] for i in fit_idx], y[fit_idx],
+                         None if weights is None else weights[fit_idx])
     return model.predict_proba([texts[i] for i in held_idx]), time.perf_counter() - started
 
 
-def out_of_fold_scores(pipeline, texts, y, groups, folds, n_jobs=2):
-    """Probabilities for every training sentence from a model that never saw its conflict.
+def out_of_fold_scores(pipeline, texts, y, groups, folds, n_jobs=2, weights=None):
+    """Probabilities for every training sentence from a model that never saw its conflict
+    (fitted with ``weights`` per sentence when given).
 
     Folds run in ``n_jobs`` processes; results do not depend on how many.
     """
     scores = np.zeros(y.shape, dtype=float)
     splits = list(GroupKFold(n_splits=folds).split(texts, y, groups))
-    jobs = (delayed(_fit_fold)(pipeline, texts, y, fit_idx, held_idx)
+    jobs = (delayed(_fit_fold)(pipeline, texts, y, fit_idx, held_idx, weights)
             for fit_idx, held_idx in splits)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     for fold, ((fit_idx, held_idx), (proba, seconds)) in enumerate(zip(splits, results), 1):
@@ -116,15 +123,17 @@ def shipped_thresholds(entry, choice):
 
 
 def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activate=True,
-                candidates=None, labelset=None, extra=(), examples=None):
+                candidates=None, labelset=None, extra=(), examples=None,
+                user_weight=USER_WEIGHT):
     """Train a new version from the corpus (never the test split) plus ``extra`` examples
-    (users' stored ones, which replace corpus rows of the same text) and return its
-    manifest. ``examples``: the corpus already loaded (from ``paths``), so a retraining
-    reads and checks it once."""
+    (users' stored ones, which replace corpus rows of the same text and weigh
+    ``user_weight`` corpus rows each) and return its manifest. ``examples``: the corpus
+    already loaded (from ``paths``), so a retraining reads and checks it once."""
     t0 = time.perf_counter()
     labelset = labelset or load_labelset()
     paths = paths or corpus_files()
-    data = training_data(examples or load_corpus(paths, labelset), labelset, extra)
+    data = training_data(examples or load_corpus(paths, labelset), labelset, extra,
+                         user_weight)
     log.info(f"[1/4] data: {len(data.rows)} training sentences from {len(set(data.groups))} "
         f"conflicts ({data.held_out} held out for testing)")
     built = build_candidates(random_state=seed)
@@ -135,7 +144,7 @@ def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activat
     comparison, (entry, pipeline, oof) = compare_candidates(candidates, data, folds)
     log.info(f"[3/4] fitting '{entry['name']}' on all {len(data.rows)} training sentences")
     started = time.perf_counter()
-    fitted = clone(pipeline).fit(data.texts, data.y)
+    fitted = fit_pipeline(clone(pipeline), data.texts, data.y, data.weights)
     log.info(f"    fitted in {time.perf_counter() - started:.1f}s")
     entry = dict(entry, corpus_thresholds=entry["thresholds"],
                  thresholds=shipped_thresholds(entry, choice))
@@ -157,23 +166,32 @@ def train_model(paths=None, seed=0, folds=5, root=versions.DEFAULT_ROOT, activat
 class TrainingData:
     """The training rows (test split removed, stored examples merged) as the candidates
     see them: texts, label indicator matrix (columns in ``label_ids`` order), conflict of
-    each row, and how many rows the test split held out."""
+    each row, how many rows the test split held out, and each row's training weight
+    (None when every row weighs 1)."""
     label_ids: list
     rows: list
     texts: list
     y: np.ndarray
     groups: list
     held_out: int
+    weights: np.ndarray = None
+    user_weight: float = 1.0
 
 
-def training_data(examples, labelset, extra=()):
-    """``examples`` without the frozen test split, with ``extra`` merged in."""
+def training_data(examples, labelset, extra=(), user_weight=USER_WEIGHT):
+    """``examples`` without the frozen test split, with ``extra`` merged in, each extra
+    row weighing ``user_weight`` corpus rows."""
     rows, test = partition(examples, load_split())
     rows = merge_examples(rows, extra)
     label_ids = list(labelset.ids)
+    weights = None
+    if extra and user_weight != 1.0:
+        weights = np.ones(len(rows))
+        weights[len(rows) - len(extra):] = user_weight   # merge_examples puts them last
     return TrainingData(label_ids, rows, [e.text for e in rows],
                         indicator([e.labels for e in rows], label_ids),
-                        [e.meta.get("conflict", "?") for e in rows], len(test))
+                        [e.meta.get("conflict", "?") for e in rows], len(test), weights,
+                        float(user_weight))
 
 
 def compare_candidates(candidates, data, folds):
@@ -185,7 +203,8 @@ def compare_candidates(candidates, data, folds):
     for n, (name, pipeline) in enumerate(candidates.items(), 1):
         log.info(f"  candidate {n}/{len(candidates)}: {name}")
         started = time.perf_counter()
-        scores = out_of_fold_scores(pipeline, data.texts, data.y, data.groups, folds)
+        scores = out_of_fold_scores(pipeline, data.texts, data.y, data.groups, folds,
+                                    weights=data.weights)
         thresholds = tune_thresholds(data.y, scores, label_ids)
         figures = label_scores(data.y, apply_thresholds(scores, thresholds, label_ids),
                                label_ids)
@@ -219,7 +238,7 @@ def build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed, 
         "seed": seed,
         "data": {"files": [p.name for p in paths], "sha256": _data_hash(data.rows),
                  "train_sentences": len(data.rows), "test_sentences": data.held_out,
-                 "stored_examples": len(extra),
+                 "stored_examples": len(extra), "user_weight": data.user_weight,
                  "train_label_counts": {k: int(y[:, i].sum()) for i, k in enumerate(label_ids)},
                  "train_none": int((y.sum(axis=1) == 0).sum())},
         "cv": {"folds": folds, "grouped_by": "conflict", "comparison": comparison,
