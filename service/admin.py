@@ -13,7 +13,8 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from train.model import versions
 from train.retraining.catalogue import list_models
 from train.retraining.intake import rows_to_examples
-from train.retraining.jobs import TrainingBusy, job_status, start_job
+from train.retraining.jobs import (TrainingBusy, job_log_path, job_progress, job_status,
+                                   start_job)
 
 from .errors import ApiError, without_paths
 from .parsing import check_unicode, json_object
@@ -60,10 +61,11 @@ def _store(examples, problems, kind, source):
     ids = get_store().add(intake.accepted, kind=kind, source=source,
                           added_by=request.headers.get("X-Casus-User"))
     body = dict(intake.as_dict(), ids=ids)
-    if not intake.accepted:
+    if not intake.accepted and intake.rejected:
         raise ApiError(422, "nothing_accepted", "no example was accepted; see 'rejections'",
                        details=body)
-    return jsonify(body), 201
+    # every row already stored with the same labels: the same request sent again
+    return jsonify(body), 201 if intake.accepted else 200
 
 
 @admin_bp.post("/examples")
@@ -80,6 +82,55 @@ def add_examples():
                                                  f"{MAX_EXAMPLES} per request")
     examples, problems = _rows_to_examples(rows, "examples")
     return _store(examples, problems, "example", "api")
+
+
+#: Rows one GET /examples page holds by default and at most.
+PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+
+
+@admin_bp.get("/examples")
+@write_access
+def list_examples():
+    """The stored examples and corrections still in use, oldest first, a page at a time
+    (``offset``, ``limit``); ``next`` is the following page's URL, or null."""
+    unknown = sorted(set(request.args) - {"offset", "limit"})
+    if unknown:
+        raise ApiError(400, "invalid_request", f"unknown query parameter(s): "
+                                               f"{', '.join(unknown)}; allowed: offset, limit")
+    offset = _whole_number("offset", 0, 0, None)
+    limit = _whole_number("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    total, rows = get_store().rows(offset, limit) if store_exists() else (0, [])
+    following = offset + len(rows)
+    return jsonify({"total": total, "offset": offset, "limit": limit, "examples": rows,
+                    "next": url_for("admin.list_examples", offset=following, limit=limit)
+                    if following < total else None})
+
+
+def _whole_number(name, default, low, high):
+    """Query parameter ``name`` as a whole number within [low, high]; 400 otherwise."""
+    raw = request.args.get(name, str(default))
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < low or \
+            (high is not None and int(raw) > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ApiError(400, "invalid_request", f"'{name}' must be a whole number {bounds}")
+    return int(raw)
+
+
+@admin_bp.delete("/examples/<int:example_id>")
+@write_access
+def delete_example(example_id):
+    """Delete one stored example or correction (undo): training no longer uses it, and
+    an earlier reading of the same sentence is the one in use again. The row is kept,
+    marked with who deleted it and when."""
+    if not store_exists():
+        raise ApiError(404, "unknown_example", f"no stored example with id {example_id}")
+    try:
+        row = get_store().delete(example_id, deleted_by=request.headers.get("X-Casus-User"))
+    except KeyError:
+        raise ApiError(404, "unknown_example", f"no stored example with id {example_id}") from None
+    except ValueError as exc:
+        raise ApiError(409, "already_deleted", str(exc)) from None
+    return jsonify({"deleted": row})
 
 
 @admin_bp.post("/feedback")
@@ -130,7 +181,10 @@ def training_status(job_id):
     job.pop("pid", None)
     job.update({"candidate": result.get("candidate"), "active": result.get("active"),
                 "promoted": result.get("promoted"), "reason": result.get("reason"),
-                "seconds": result.get("seconds")})
+                "seconds": result.get("seconds"), "user_domain": result.get("user_domain"),
+                "corrections": result.get("corrections"),
+                "progress": job_progress(job_log_path(get_store(), job_id), job["started_at"],
+                                         finished=job["state"] not in ("queued", "running"))})
     return jsonify(job)
 
 

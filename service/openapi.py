@@ -27,9 +27,13 @@ def admin_paths(label_ids):
                               "speaker_role": {"type": "string"},
                               "register": {"type": "string"},
                               "conflict": {"type": "string"}}}
-    intake = {"type": "object", "required": ["accepted", "rejected", "rejections", "ids"],
+    intake = {"type": "object",
+              "required": ["accepted", "skipped", "rejected", "rejections", "ids"],
               "properties": {
                   "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
+                  "skipped": {"type": "integer", "description": "rows already stored with "
+                              "the same labels (sending a batch again changes nothing)"},
+                  "skips": {"type": "array"},
                   "ids": {"type": "array", "items": {"type": "integer"}},
                   "rejections": {"type": "array", "items": {
                       "type": "object", "required": ["row", "reason"],
@@ -37,12 +41,31 @@ def admin_paths(label_ids):
                                      "reason": {"type": "string"}}}},
                   "warnings": {"type": "array"}}}
     secured = [{"bearerAuth": []}]
+    stored = {"type": "object", "required": ["id", "text", "labels", "kind", "added_at"],
+              "properties": {"id": {"type": "integer"}, "text": {"type": "string"},
+                             "labels": {"type": "array", "items": {"type": "string"}},
+                             "kind": {"enum": ["example", "correction"]},
+                             "source": {"type": "string"},
+                             "added_by": {"type": ["string", "null"]},
+                             "added_at": {"type": "string"},
+                             "conflict": {"type": ["string", "null"]},
+                             "meta": {"type": "object"}}}
     job = {"type": "object", "required": ["id", "state"], "properties": {
         "id": {"type": "string"},
         "state": {"enum": ["queued", "running", "succeeded", "rejected", "failed"]},
         "promoted": {"type": ["boolean", "null"]}, "reason": {"type": ["string", "null"]},
         "candidate": {"type": ["object", "null"]}, "active": {"type": ["object", "null"]},
-        "error": {"type": ["string", "null"]}}}
+        "error": {"type": ["string", "null"]},
+        "user_domain": {"type": ["object", "null"], "description": "macro-F1 of candidate "
+                        "and active version on the held-out part of the stored examples"},
+        "corrections": {"type": ["object", "null"], "description": "stored corrections the "
+                        "candidate reproduces: {kept, of}"},
+        "progress": {"type": "object", "properties": {
+            "stage": {"type": ["string", "null"]}, "candidate": {"type": ["string", "null"]},
+            "fold": {"type": ["string", "null"]},
+            "elapsed_seconds": {"type": ["number", "null"]},
+            "remaining_seconds": {"type": ["number", "null"]},
+            "log": {"type": "array", "items": {"type": "string"}}}}}}
     scores = {"type": "object", "properties": {k: {"type": "number"} for k in label_ids}}
     return {
         "/examples": {"post": {
@@ -52,8 +75,40 @@ def admin_paths(label_ids):
                 "properties": {"examples": {"type": "array", "minItems": 1,
                                             "items": example}}}}}},
             "responses": {"201": _json(intake, "Counts, stored ids and every rejected row"),
+                          "200": _json(intake, "Every row was already stored with the same "
+                                               "labels; nothing changed"),
                           "422": error_response("No row accepted, or too many rows"),
-                          **_BODY_ERRORS, **_AUTH}}},
+                          **_BODY_ERRORS, **_AUTH}},
+            "get": {
+                "summary": "The stored examples and corrections, a page at a time",
+                "security": secured,
+                "parameters": [{"name": "offset", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                               {"name": "limit", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 1000,
+                                           "default": 100}}],
+                "responses": {"200": _json({"type": "object",
+                                            "required": ["total", "offset", "limit",
+                                                         "examples", "next"],
+                                            "properties": {
+                                                "total": {"type": "integer"},
+                                                "examples": {"type": "array",
+                                                             "items": stored},
+                                                "next": {"type": ["string", "null"]}}},
+                                           "Oldest first; 'next' is the next page's URL"),
+                              "400": error_response("Bad 'offset' or 'limit'"), **_AUTH}}},
+        "/examples/{example_id}": {"delete": {
+            "summary": "Delete (undo) one stored example or correction; the deletion is "
+                       "recorded", "security": secured,
+            "parameters": [{"name": "example_id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"200": _json({"type": "object", "required": ["deleted"],
+                                        "properties": {"deleted": stored}},
+                                       "The deleted row, with who deleted it and when"),
+                          "404": error_response("No such example"),
+                          "409": error_response("Already deleted"),
+                          "503": error_response("The example store cannot be used right now"),
+                          **_AUTH}}},
         "/feedback": {"post": {
             "summary": "Correct the labels of one sentence", "security": secured,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -1,5 +1,6 @@
 """Command line: ``python -m train <command>``; ``python -m train --help`` lists them."""
 import argparse
+import csv
 import json
 import logging
 import os
@@ -27,7 +28,8 @@ from train.retraining.intake import IntakeCheck
 from train.retraining.jobs import (TrainingBusy, run_job, training_lock,
                                    workers_die_with_this_process)
 from train.retraining.retrain import retrain
-from train.retraining.store import STORE_FILE, ExampleStore, data_dir_from_env
+from train.retraining.store import (EXPORT_FIELDS, STORE_FILE, ExampleStore,
+                                    data_dir_from_env)
 
 
 def cmd_validate(args, labelset):
@@ -123,8 +125,46 @@ def cmd_add(args, labelset):
     for problem in intake.warnings:
         print(f"warning {problem.where}: {problem.message}")
     print(f"{len(intake.accepted)} {kind}(s) accepted and stored in {store.path}; "
+          f"{len(intake.skipped)} skipped (already stored with the same labels); "
           f"{len(intake.rejected)} rejected")
     return 1 if intake.rejected else 0
+
+
+def cmd_export(args, labelset):
+    """Write the stored examples and corrections still in use (JSONL or CSV; the CSV
+    reads back with `add`)."""
+    _, rows = ExampleStore(args.data_dir).rows()
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.format == "csv":
+            writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "meta"])
+            writer.writeheader()
+            for row in rows:   # labels as `add` reads them from CSV: ids joined by ';'
+                writer.writerow(dict(row, labels=";".join(row["labels"]) or "none",
+                                     meta=json.dumps(row.get("meta", {}), ensure_ascii=False)))
+        else:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if args.output:
+            out.close()
+    if args.output:
+        print(f"{len(rows)} row(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args, labelset):
+    """Delete (undo) stored example ID: training no longer uses it, an earlier reading of
+    the same sentence is in use again, and the row is kept marked as deleted."""
+    store = ExampleStore(args.data_dir)
+    try:
+        row = store.delete(args.id, deleted_by=args.by)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]} (see `python -m train export`)", file=sys.stderr)
+        return 1
+    print(f"deleted {row['kind']} {row['id']}: {row['text'][:80]!r} "
+          f"({', '.join(row['labels']) or 'none'})")
+    return 0
 
 
 def cmd_crossfit(args, labelset):
@@ -282,6 +322,14 @@ def build_parser():
                    help="the rows correct known sentences (they may repeat them)")
     p.add_argument("--by", default=os.environ.get("USER"), help="who adds them")
     p.set_defaults(func=cmd_add)
+    p = sub.add_parser("export", help=cmd_export.__doc__)
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("delete", help=cmd_delete.__doc__)
+    p.add_argument("id", type=int, help="the row's id (from export or GET /examples)")
+    p.add_argument("--by", default=os.environ.get("USER"), help="who deletes it")
+    p.set_defaults(func=cmd_delete)
     sub.add_parser("models", help=cmd_models.__doc__).set_defaults(func=cmd_models)
     p = sub.add_parser("activate", help=cmd_activate.__doc__)
     p.add_argument("version")

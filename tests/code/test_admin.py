@@ -60,12 +60,13 @@ def test_examples_are_stored_and_rejections_explained(admin_client, corpus_sente
                                  headers=admin_client.auth)
     assert response.status_code == 201
     body = response.get_json()
-    assert (body["accepted"], body["rejected"]) == (2, 6)
+    assert (body["accepted"], body["skipped"], body["rejected"]) == (2, 1, 5)
     reasons = {r["row"]: r["reason"] for r in body["rejections"]}
     assert "empty" in reasons["examples[2]"]
     assert "did you mean 'accusation'" in reasons["examples[3]"]
     assert "frozen test split" in reasons["examples[4]"]
-    assert "shipped corpus" in reasons["examples[5]"]
+    assert body["skips"] == [{"row": "examples[5]",
+                              "reason": "already in the shipped corpus with the same labels"}]
     assert "labels" in reasons["examples[6]"] and "object" in reasons["examples[7]"]
     stored = store_of(admin_client.application).training_examples()
     assert [(e.text, e.labels, e.meta["conflict"]) for e in stored] == [

@@ -132,7 +132,8 @@ def test_csv_without_required_columns(tmp_path, labelset):
     path = tmp_path / "data.csv"
     path.write_text("sentence,label\nHello there world,none\n", encoding="utf-8")
     errors = messages(validate_files([path], labelset), "error")
-    assert errors == [f"{path}:1: error: CSV header lacks column(s) labels, text"]
+    assert errors == [f"{path}:1: error: CSV header lacks column(s) labels, text (found "
+                      "'sentence', 'label'; 'label': did you mean 'labels'?)"]
 
 
 def test_non_utf8_file_is_located(tmp_path, labelset):

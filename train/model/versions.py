@@ -258,7 +258,13 @@ def list_versions(root=DEFAULT_ROOT):
 def read_manifest(version, root=DEFAULT_ROOT, check=False):
     """A version's manifest as a dict; with ``check``, refused unless its content matches
     its hash (``check_manifest``)."""
-    path = version_dir(version, root) / MANIFEST_FILE
+    directory = version_dir(version, root)
+    if not directory.is_dir():
+        known = list_versions(root)
+        shown = ", ".join(known[-10:]) if known else "none"
+        raise ModelLoadError(f"there is no model version '{version}' in {root}; known "
+                             f"versions{' (newest 10)' if len(known) > 10 else ''}: {shown}")
+    path = directory / MANIFEST_FILE
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

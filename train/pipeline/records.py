@@ -4,6 +4,7 @@ Parsing never stops at the first bad row: each problem is recorded with its file
 line so a user can fix a whole file in one pass.
 """
 import csv
+import difflib
 import io
 import json
 from dataclasses import dataclass, field
@@ -53,9 +54,14 @@ def read_labelled_file(path):
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return [], [Problem("error", f"{path}:{line}", "not valid UTF-8 text")]
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         return _read_csv(path, content)
-    return _read_jsonl(path, content)
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return _read_jsonl(path, content)
+    return [], [Problem("error", str(path), f"unsupported file type '{path.suffix or 'none'}'"
+                        "; labelled files are .jsonl (one JSON object per line) or .csv "
+                        "(comma-separated, with a header row naming 'text' and 'labels')")]
 
 
 def _read_jsonl(path, content):
@@ -81,8 +87,14 @@ def _read_csv(path, content):
     reader = csv.DictReader(io.StringIO(content, newline=""))
     missing = {"text", "labels"} - set(reader.fieldnames or ())
     if missing:
+        hints = []
+        for name in sorted(missing):
+            near = difflib.get_close_matches(name, reader.fieldnames or [], n=1, cutoff=0.6)
+            hints += [f"'{near[0]}': did you mean '{name}'?"] if near else []
+        found = f" (found {', '.join(repr(f) for f in reader.fieldnames or [])}" + \
+            (f"; {' '.join(hints)})" if hints else ")")
         return [], [Problem("error", f"{path}:1",
-                            f"CSV header lacks column(s) {', '.join(sorted(missing))}")]
+                            f"CSV header lacks column(s) {', '.join(sorted(missing))}{found}")]
     try:
         for row in reader:
             where = f"{path}:{reader.line_num}"
@@ -104,6 +116,11 @@ def add_row(row, labels, where, examples, problems):
     if not isinstance(text, str):
         problems.append(Problem("error", where, "'text' is missing or not a string"))
         return
+    if "labels" not in row:
+        near = difflib.get_close_matches("labels", [str(k) for k in row], n=1, cutoff=0.6)
+        hint = f"; found '{near[0]}': did you mean 'labels'?" if near else ""
+        problems.append(Problem("error", where, f"no 'labels' field{hint}"))
+        return
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         problems.append(Problem("error", where, "'labels' must be a list of label ids"))
         return
@@ -115,6 +132,8 @@ def add_row(row, labels, where, examples, problems):
                                     f"'{NONE}' cannot be combined with other labels"))
             return
         labels = []
+    if isinstance(row.get("id"), int) and not isinstance(row["id"], bool):
+        row = dict(row, id=str(row["id"]))   # a numeric id (an export's, a user's own)
     bad = [f for f in CORPUS_FIELDS if f in row and not isinstance(row[f], str)]
     if bad:
         problems.append(Problem("error", where, f"field(s) {', '.join(bad)} must be strings"))

@@ -19,16 +19,21 @@ from train.pipeline.validate import row_problems_of
 
 @dataclass
 class Intake:
-    """What happened to a batch: rows accepted, rows rejected (with reasons), warnings."""
+    """What happened to a batch: rows accepted, rows skipped because the store (or the
+    corpus) already has them with the same labels, rows rejected (with reasons), and
+    warnings. Adding the same file twice skips every row the second time."""
 
     accepted: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     def as_dict(self):
         """The JSON shape answered by the API."""
-        return {"accepted": len(self.accepted), "rejected": len(self.rejected),
+        return {"accepted": len(self.accepted), "skipped": len(self.skipped),
+                "rejected": len(self.rejected),
                 "rejections": [{"row": p.where, "reason": p.message} for p in self.rejected],
+                "skips": [{"row": p.where, "reason": p.message} for p in self.skipped],
                 "warnings": [{"row": p.where, "message": p.message} for p in self.warnings]}
 
 
@@ -61,6 +66,11 @@ def _row_location(rows, index, where_prefix):
         else where_prefix
 
 
+#: How a skip's reason starts: the row is already known with these labels, so adding it
+#: again changes nothing (not an error: re-running an import must succeed).
+ALREADY = "already in"
+
+
 class IntakeCheck:
     """Checks batches against the label set, the shipped corpus and the store.
 
@@ -91,7 +101,9 @@ class IntakeCheck:
         seen = {}
         for example in examples:
             reason = self._reason(example, kind, corpus, test_keys, held, stored, seen)
-            if reason:
+            if reason and reason.startswith(ALREADY):
+                intake.skipped.append(Problem("info", example.where, reason))
+            elif reason:
                 intake.rejected.append(Problem("error", example.where, reason))
             else:
                 intake.accepted.append(example)
@@ -117,12 +129,14 @@ class IntakeCheck:
                     "its sentences cannot be used for training")
         if key in seen:
             return f"repeats {seen[key].where} in this batch"
-        if kind == "correction":
-            return None
-        for where, known in (("the store", stored), ("the shipped corpus", corpus)):
-            if key in known:
-                if set(known[key]) == set(example.labels):
-                    return f"already in {where} with the same labels"
-                return (f"already in {where} labelled {show_labels(known[key])}; send a "
+        # a correction that agrees with the corpus is still stored: it says the model got
+        # that sentence wrong, and the gate checks the next version gets it right
+        sources = (("the store", stored),) if kind == "correction" else \
+            (("the store", stored), ("the shipped corpus", corpus))
+        for where, known in sources:
+            if key in known and set(known[key]) == set(example.labels):
+                return f"{ALREADY} {where} with the same labels"
+            if key in known and kind != "correction":
+                return (f"in {where} labelled {show_labels(known[key])}; send a "
                         "correction (POST /feedback or `add --corrections`) to change it")
         return None

@@ -26,6 +26,7 @@ process is gone, whichever thread started the child.
 """
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import time
 import traceback
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -99,6 +101,11 @@ def fail_dead_jobs(store):
         os.close(fd)
 
 
+def job_log_path(store, job_id):
+    """Where job ``job_id`` writes its output (training's progress lines)."""
+    return store.data_dir / "jobs" / f"{job_id}.log"
+
+
 def start_job(store, cli_args=(), force=False, requested_by=None):
     """Queue a training job and start its process; returns the job id.
 
@@ -110,12 +117,12 @@ def start_job(store, cli_args=(), force=False, requested_by=None):
         fail_dead_jobs_locked(store)
         job_id = uuid.uuid4().hex[:12]
         store.create_job(job_id, force=force, requested_by=requested_by)
-        logs = store.data_dir / "jobs"
-        logs.mkdir(exist_ok=True)
+        log_path = job_log_path(store, job_id)
+        log_path.parent.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "train", *cli_args, "--data-dir",
                    str(store.data_dir), *(["--force"] if force else []),
                    "job", job_id, "--lock-fd", str(fd), "--parent-pid", str(os.getpid())]
-        with open(logs / f"{job_id}.log", "ab") as log:
+        with open(log_path, "ab") as log:
             # A new session makes the job the leader of a process group that its workers
             # join, so the whole tree can be killed by the group's id (the job's pid).
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, pass_fds=(fd,),
@@ -240,6 +247,70 @@ def run_job(store, job_id, work, lock_fd=None, parent_pid=None):
     state = "succeeded" if result["promoted"] else "rejected"
     store.update_job(job_id, state=state, finished_at=now(), result=result)
     return 0
+
+
+#: Lines of a job's log that mark its stages (training's "[k/4] ..." steps, each
+#: cross-validation fold, the gate), and how much of the run each stage starts at: in a
+#: retrain of the default model here (5 folds, 10,558 sentences) the cross-validation
+#: took 35 s of 60 s, the final fit 15 s and the evaluation and gate the rest.
+_STAGE = re.compile(r"^\[(\d)/4\] (\w+)")
+_FOLD = re.compile(r"^\s+fold (\d+)/(\d+)")
+_CANDIDATE = re.compile(r"^\s+candidate (\d+)/(\d+)")
+STAGE_NAMES = {1: "reading data", 2: "cross-validation", 3: "final fit", 4: "saving"}
+STAGE_STARTS = {1: 0.0, 2: 0.02, 3: 0.6, 4: 0.85}
+#: How much of a job's log ``GET /train/<job>`` shows, at most.
+LOG_LINES, LOG_TAIL_BYTES = 10, 16_384
+
+
+def job_progress(log_path, started_at, finished=False):
+    """What a job's log says of its progress: stage, candidate, fold, elapsed seconds,
+    a rough estimate of the seconds left (elapsed time scaled by the share of the run
+    done, from ``STAGE_STARTS`` and the folds finished), and its last log lines."""
+    lines = _tail(log_path)
+    stage, fold, candidate = 0, None, None
+    for line in _all_lines(log_path):
+        if m := _STAGE.match(line):
+            stage = int(m.group(1))
+        elif m := _CANDIDATE.match(line):
+            candidate, fold = (int(m.group(1)), int(m.group(2))), None
+        elif m := _FOLD.match(line):
+            fold = (int(m.group(1)), int(m.group(2)))
+    elapsed = None
+    if started_at:
+        begun = datetime.fromisoformat(started_at)
+        elapsed = round((datetime.now(timezone.utc) - begun).total_seconds(), 1)
+    done = STAGE_STARTS.get(stage, 0.0)
+    if stage == 2 and fold and candidate:
+        per_candidate = (STAGE_STARTS[3] - STAGE_STARTS[2]) / candidate[1]
+        done += per_candidate * ((candidate[0] - 1) + fold[0] / fold[1])
+    remaining = None
+    if not finished and elapsed and done >= 0.05:
+        remaining = round(elapsed * (1 - done) / done, 1)
+    return {"stage": STAGE_NAMES.get(stage, "starting" if not finished else None),
+            "candidate": f"{candidate[0]}/{candidate[1]}" if candidate else None,
+            "fold": f"{fold[0]}/{fold[1]}" if fold else None,
+            "elapsed_seconds": elapsed, "remaining_seconds": remaining,
+            "log": lines}
+
+
+def _all_lines(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            yield from handle
+    except OSError:
+        return
+
+
+def _tail(path, n=LOG_LINES):
+    """The last ``n`` lines of a log file (read from its last ``LOG_TAIL_BYTES``)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - LOG_TAIL_BYTES))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-n:]
 
 
 def job_status(store, job_id):

@@ -71,7 +71,17 @@ MIGRATIONS = [(
     # 2026-12-03: normalise_text folds tokenised text, entities and odd spaces, so
     # sentences stored before are keyed again as the model now reads them
     lambda db, data_dir: _rekey(db, "examples"),
+), (
+    # a user can delete (or undo) one stored row; the row stays, marked, so the store
+    # keeps a record of what was deleted, when and by whom
+    "ALTER TABLE examples ADD COLUMN deleted_at TEXT",
+    "ALTER TABLE examples ADD COLUMN deleted_by TEXT",
 )]
+
+#: Columns of a stored row as export and GET /examples give them.
+EXPORT_FIELDS = ("id", "text", "labels", "kind", "source", "added_by", "added_at", "conflict")
+#: Rows still in use (not deleted).
+LIVE = "deleted_at IS NULL"
 
 #: The classified-sentence log's schema, migrated like MIGRATIONS. ``id`` is the order of
 #: logging: a write appends at the end of the rowid b-tree and pruning cuts its start.
@@ -193,7 +203,8 @@ class ExampleStore:
     def labels_by_key(self):
         """``text_key -> labels`` of every stored sentence, the latest entry winning."""
         with self._connect() as db:
-            rows = db.execute("SELECT key, labels FROM examples ORDER BY id").fetchall()
+            rows = db.execute(f"SELECT key, labels FROM examples WHERE {LIVE} ORDER BY id"
+                              ).fetchall()
         return {key: tuple(json.loads(labels)) for key, labels in rows}
 
     def training_examples(self):
@@ -201,7 +212,7 @@ class ExampleStore:
         correction of it. Rows without a conflict are grouped as ``user:<source>``."""
         with self._connect() as db:
             rows = db.execute("SELECT id, text, labels, kind, source, conflict FROM examples"
-                              " ORDER BY id").fetchall()
+                              f" WHERE {LIVE} ORDER BY id").fetchall()
         latest = {}
         for row_id, text, labels, kind, source, conflict in rows:
             latest[text_key(text)] = Example(
@@ -213,8 +224,37 @@ class ExampleStore:
     def counts(self):
         """How many examples and corrections are stored."""
         with self._connect() as db:
-            rows = db.execute("SELECT kind, COUNT(*) FROM examples GROUP BY kind").fetchall()
+            rows = db.execute(f"SELECT kind, COUNT(*) FROM examples WHERE {LIVE}"
+                              " GROUP BY kind").fetchall()
         return {"example": 0, "correction": 0, **dict(rows)}
+
+    def rows(self, offset=0, limit=None):
+        """``(total, rows)``: the stored rows still in use, oldest first, as dicts with
+        ``EXPORT_FIELDS`` (labels as a list) and the row's other fields under ``meta``;
+        ``limit`` rows from ``offset`` (all when None)."""
+        with self._connect() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM examples WHERE {LIVE}").fetchone()[0]
+            cursor = db.execute(
+                f"SELECT {', '.join(EXPORT_FIELDS)}, meta FROM examples WHERE {LIVE}"
+                " ORDER BY id LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset))
+            rows = [_row_dict(row) for row in cursor]
+        return total, rows
+
+    def delete(self, row_id, deleted_by=None):
+        """Mark stored row ``row_id`` deleted (training no longer sees it; an earlier
+        reading of the same sentence, if any, is the one in use again) and return it.
+        KeyError when there is no such row, ValueError when it is already deleted."""
+        with self.transaction() as db:
+            row = db.execute(f"SELECT {', '.join(EXPORT_FIELDS)}, meta, deleted_at FROM"
+                             " examples WHERE id = ?", (row_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no stored example with id {row_id}")
+            if row[-1] is not None:
+                raise ValueError(f"example {row_id} was already deleted at {row[-1]}")
+            stamp = now()
+            db.execute("UPDATE examples SET deleted_at = ?, deleted_by = ? WHERE id = ?",
+                       (stamp, deleted_by, row_id))
+        return dict(_row_dict(row[:-1]), deleted_at=stamp, deleted_by=deleted_by)
 
     # -- classified sentences, kept only when logging is switched on -----------------
     def unlabelled(self, limit=5000):
@@ -230,7 +270,8 @@ class ExampleStore:
                 return []
             rows = db.execute(
                 "SELECT c.key, c.text FROM log.classified c WHERE NOT EXISTS (SELECT 1 FROM"
-                " main.examples e WHERE e.key = c.key) ORDER BY c.id DESC")
+                " main.examples e WHERE e.key = c.key AND e.deleted_at IS NULL)"
+                " ORDER BY c.id DESC")
             newest = {}   # key -> text, stopping at ``limit`` distinct sentences
             for key, text in rows:
                 newest.setdefault(key, text)
@@ -279,6 +320,16 @@ class ExampleStore:
         """SQLite's own integrity check: ``"ok"`` when the file is sound."""
         with self._connect() as db:
             return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _row_dict(row):
+    """A stored row (``EXPORT_FIELDS`` then ``meta``) as a JSON-ready dict."""
+    record = dict(zip(EXPORT_FIELDS, row))
+    record["labels"] = json.loads(record["labels"])
+    meta = json.loads(row[len(EXPORT_FIELDS)] or "{}")
+    if meta:
+        record["meta"] = meta
+    return record
 
 
 class ClassifiedLog:
