@@ -12,7 +12,9 @@ WRITES = [("post", "/examples", {"examples": [{"text": "A new one.", "labels": [
           ("post", "/feedback", {"text": "A new one.", "labels": []}),
           ("post", "/train", None),
           ("post", "/models/v1/activate", None),
-          ("get", "/review", None)]
+          ("get", "/review", None),
+          ("get", "/examples", None),
+          ("delete", "/examples/1", None)]
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +236,45 @@ def test_an_unwritable_data_directory_is_503(admin_app, tmp_path):
         headers={"Authorization": "Bearer s3cret-token"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "store_unavailable"
+
+
+def test_sending_the_same_examples_again_skips_them_and_changes_nothing(admin_client):
+    rows = [{"text": "The envoy said both sides would meet again in Geneva.",
+             "labels": ["negotiation"]}]
+    first = admin_client.post("/examples", json={"examples": rows}, headers=admin_client.auth)
+    again = admin_client.post("/examples", json={"examples": rows}, headers=admin_client.auth)
+    assert first.status_code == 201 and first.get_json()["accepted"] == 1
+    assert again.status_code == 200
+    assert (again.get_json()["accepted"], again.get_json()["skipped"]) == (0, 1)
+    assert store_of(admin_client.application).counts() == {"example": 1, "correction": 0}
+
+
+def test_examples_page_and_delete_undoes_a_correction(admin_client):
+    auth = admin_client.auth
+    texts = [f"Talks on the {place} round of the border commission ended." for place in
+             ("Geneva", "Oslo", "Doha", "Muscat", "Vienna")]
+    admin_client.post("/examples", json={"examples": [{"text": t, "labels": ["negotiation"]}
+                                                      for t in texts]}, headers=auth)
+    fix = admin_client.post("/feedback", json={"text": texts[0], "labels": []},
+                            headers=auth).get_json()["ids"][0]
+    page = admin_client.get("/examples?limit=4", headers=auth).get_json()
+    assert (page["total"], len(page["examples"])) == (6, 4)
+    rest = admin_client.get(page["next"], headers=auth).get_json()
+    assert [r["text"] for r in rest["examples"]] == [texts[4], texts[0]]
+    assert rest["examples"][1]["id"] == fix and rest["next"] is None
+    assert rest["examples"][1]["kind"] == "correction"
+
+    deleted = admin_client.delete(f"/examples/{fix}", headers={**auth, "X-Casus-User": "ana"})
+    assert deleted.status_code == 200 and deleted.get_json()["deleted"]["deleted_by"] == "ana"
+    assert admin_client.delete(f"/examples/{fix}", headers=auth).status_code == 409
+    assert admin_client.delete("/examples/999", headers=auth).status_code == 404
+    stored = store_of(admin_client.application).training_examples()
+    assert [e.labels for e in stored if e.text == texts[0]] == [("negotiation",)]
+    assert admin_client.get("/examples", headers=auth).get_json()["total"] == 5
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "offset=-1", "offset=x", "page=2"])
+def test_bad_paging_is_a_400(admin_client, query):
+    response = admin_client.get(f"/examples?{query}", headers=admin_client.auth)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == \
+        "invalid_request"

@@ -8,6 +8,7 @@ import pytest
 
 from train.__main__ import main
 from train.model import versions
+from train.retraining.store import ExampleStore
 
 ROOT = Path(__file__).resolve().parents[2]
 GARBAGE = bytes(range(256)) * 64
@@ -107,3 +108,56 @@ def test_the_model_directory_defaults_to_the_services_setting(capsys, save_tiny,
     monkeypatch.setenv("CASUS_MODEL_DIR", str(save_tiny.root))
     assert main(["activate", "v1"]) == 0
     assert versions.active_version(save_tiny.root) == "v1"
+
+
+def test_adding_a_file_twice_skips_its_rows_and_succeeds(capsys, tmp_path, write_jsonl):
+    rows = write_jsonl([{"text": "The envoy will meet both delegations in Doha on Friday.",
+                         "labels": ["negotiation"]},
+                        {"text": "Shells fell on the market, witnesses said.", "labels": []}])
+    data = tmp_path / "data"
+    assert main(["add", str(rows), "--data-dir", str(data)]) == 0   # option after command
+    assert "2 example(s) accepted" in capsys.readouterr().out
+    assert main(["add", str(rows), "--data-dir", str(data)]) == 0
+    assert "0 example(s) accepted" in (out := capsys.readouterr().out) and "2 skipped" in out
+    assert ExampleStore(data).counts() == {"example": 2, "correction": 0}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_reads_back_with_add_and_delete_undoes(capsys, tmp_path, write_jsonl, fmt):
+    data, again = tmp_path / "data", tmp_path / "again"
+    rows = [{"text": "Our batteries answered only after theirs had fired on the posts.",
+             "labels": ["self_defence", "accusation"], "conflict": "c1"},
+            {"text": "The court will rule on the complaint next year.", "labels": []}]
+    assert main(["--data-dir", str(data), "add", str(write_jsonl(rows))]) == 0
+    exported = tmp_path / f"out.{fmt}"
+    assert main(["export", "--format", fmt, "-o", str(exported), "--data-dir", str(data)]) == 0
+    assert main(["add", str(exported), "--data-dir", str(again)]) == 0
+    assert sorted((e.text, e.labels) for e in ExampleStore(again).training_examples()) == \
+        sorted((r["text"], tuple(r["labels"])) for r in rows)
+    capsys.readouterr()
+    assert main(["delete", "1", "--data-dir", str(data), "--by", "ana"]) == 0
+    assert "deleted example 1" in capsys.readouterr().out
+    assert [e.text for e in ExampleStore(data).training_examples()] == [rows[1]["text"]]
+    code, err = run(capsys, "delete", "1", "--data-dir", data)
+    assert code == 1 and "already deleted" in err
+    code, err = run(capsys, "delete", "7", "--data-dir", data)
+    assert code == 1 and "no stored example with id 7" in err
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("rows.tsv", "text\tlabels\nWe talk.\tnegotiation\n", "unsupported file type '.tsv'"),
+    ("rows.jsonl", '{"text": "We talk.", "label": ["negotiation"]}\n',
+     "no 'labels' field; found 'label': did you mean 'labels'?"),
+    ("rows.csv", "text,label\nWe talk.,negotiation\n", "'label': did you mean 'labels'?")])
+def test_a_file_add_cannot_read_is_explained(capsys, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert main(["add", str(path), "--data-dir", str(tmp_path / "data")]) == 1
+    assert message in capsys.readouterr().out
+
+
+def test_an_unknown_version_lists_the_known_ones(capsys, save_tiny):
+    save_tiny("v1", active=True)
+    save_tiny("v2")
+    code, err = run(capsys, "--root", save_tiny.root, "activate", "v9")
+    assert code == 1 and "no model version 'v9'" in err and "known versions: v1, v2" in err

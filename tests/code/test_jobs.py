@@ -91,3 +91,27 @@ def test_a_job_passes_its_parent_check_to_training(tmp_path, monkeypatch):
     assert run_job(store, "job2", work, parent_pid=os.getppid()) == 0
     assert watched == [os.getppid()] and seen == [True]
     assert store.job("job2")["state"] == "succeeded"
+
+
+def test_progress_reads_stage_fold_and_last_lines_from_the_jobs_log(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from train.retraining.jobs import LOG_LINES, job_progress
+    log = tmp_path / "job.log"
+    started = (datetime.now(timezone.utc) - timedelta(seconds=30)).isoformat()
+    assert job_progress(log, None)["stage"] == "starting"   # no log yet
+    log.write_text("[1/4] data: 10 training sentences\n[2/4] comparing 1 candidates\n"
+                   "  candidate 1/1: svm\n    fold 1/5: 8 train / 2 held out (9.0s)\n"
+                   "    fold 2/5: 8 train / 2 held out (9.5s)\n", encoding="utf-8")
+    progress = job_progress(log, started)
+    assert (progress["stage"], progress["candidate"], progress["fold"]) == \
+        ("cross-validation", "1/1", "2/5")
+    assert 29 <= progress["elapsed_seconds"] < 60
+    assert progress["remaining_seconds"] > 0
+    assert progress["log"][-1].strip().startswith("fold 2/5")
+    log.write_text("".join(f"line {n}\n" for n in range(50)) + "[3/4] fitting\n",
+                   encoding="utf-8")
+    progress = job_progress(log, started)
+    assert progress["stage"] == "final fit" and progress["fold"] is None
+    assert len(progress["log"]) == LOG_LINES
+    assert job_progress(log, started, finished=True)["remaining_seconds"] is None

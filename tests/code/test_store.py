@@ -153,3 +153,34 @@ def test_sentences_stored_before_normalisation_grew_are_keyed_as_the_model_reads
     store = ExampleStore(tmp_path)
     assert store.schema_version() == len(MIGRATIONS)
     assert set(store.labels_by_key()) == {"we don't accept it."}
+
+
+def test_a_deleted_row_is_kept_marked_and_the_earlier_reading_is_back(tmp_path):
+    store = ExampleStore(tmp_path)
+    store.add([example("We will talk.", ["negotiation"])], added_by="ana")
+    (fix,) = store.add([example("We will talk.", [])], kind="correction")
+    deleted = store.delete(fix, deleted_by="ben")
+    assert (deleted["id"], deleted["kind"], deleted["deleted_by"]) == (fix, "correction", "ben")
+    assert [e.labels for e in store.training_examples()] == [("negotiation",)]
+    assert store.counts() == {"example": 1, "correction": 0}
+    with sqlite3.connect(store.path) as db:   # recorded, not erased
+        assert db.execute("SELECT deleted_by, deleted_at IS NOT NULL FROM examples WHERE id=?",
+                          (fix,)).fetchone() == ("ben", 1)
+    with pytest.raises(ValueError, match="already deleted"):
+        store.delete(fix)
+    with pytest.raises(KeyError):
+        store.delete(fix + 100)
+
+
+def test_rows_pages_through_the_rows_in_use_oldest_first(tmp_path):
+    store = ExampleStore(tmp_path)
+    ids = store.add([example(f"Sentence {n}.", ["negotiation"] if n % 2 else [],
+                             conflict="c", speaker_role="envoy") for n in range(5)])
+    store.delete(ids[1])
+    total, page = store.rows(offset=1, limit=2)
+    assert total == 4
+    assert [r["id"] for r in page] == [ids[2], ids[3]]
+    assert page[0] == {"id": ids[2], "text": "Sentence 2.", "labels": [], "kind": "example",
+                       "source": "api", "added_by": None, "added_at": page[0]["added_at"],
+                       "conflict": "c", "meta": {"speaker_role": "envoy"}}
+    assert [r["id"] for r in store.rows()[1]] == [ids[0], *ids[2:]]

@@ -64,6 +64,10 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
     job = response.get_json()["job"]
     assert client.post("/train", headers=TOKEN).status_code == 409
     in_cross_validation(tmp_path / "data", job)
+    progress = client.get(f"/train/{job}").get_json()["progress"]
+    assert progress["stage"] in ("cross-validation", "final fit", "saving"), progress
+    assert progress["elapsed_seconds"] >= 0 and any("fold 1/" in line
+                                                    for line in progress["log"])
     record = store.job(job)
     assert record["state"] == "running" and record["started_at"]
     tree = process_tree(record["pid"])
@@ -86,6 +90,7 @@ def test_sigkilled_trainer_leaves_model_and_examples_intact_then_training_works(
     assert response.status_code == 202
     done = wait_for(client, response.get_json()["job"], {"succeeded", "rejected", "failed"})
     assert done["state"] == "succeeded", done
+    assert done["progress"]["remaining_seconds"] is None and done["progress"]["log"]
     assert done["promoted"] and done["active"]["version"] == "v1"
     assert done["candidate"]["test"]["macro_f1"] > done["active"]["test"]["macro_f1"]
     new = done["candidate"]["version"]

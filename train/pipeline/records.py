@@ -132,6 +132,7 @@ def add_row(row, labels, where, examples, problems):
                                     f"'{NONE}' cannot be combined with other labels"))
             return
         labels = []
+    row = {k: v for k, v in row.items() if not (k in CORPUS_FIELDS and v is None)}  # unset
     if isinstance(row.get("id"), int) and not isinstance(row["id"], bool):
         row = dict(row, id=str(row["id"]))   # a numeric id (an export's, a user's own)
     bad = [f for f in CORPUS_FIELDS if f in row and not isinstance(row[f], str)]
