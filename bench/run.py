@@ -10,7 +10,8 @@ Prints the summary and writes it to bench/results.json:
   requests/s and CPU ms per request at 8 clients with logging off and on (the log
   pre-filled to 100,000 sentences), two servers side by side, as ratios (target: on/off
   throughput at least 0.9), and whether every answered sentence was logged;
-- training time of the default model at 1x, 4x and 16x the corpus (resampled).
+- training time of the default model at 1x, 4x and 16x the corpus (resampled);
+- a whole retraining with no stored examples and with 1,000 (target: at most 2 minutes).
 
 Options: --seconds (per load level, default 10), --no-training, --only-logging,
 --out FILE.
@@ -179,6 +180,34 @@ def training_figures(factors=(1, 4, 16), seed=0):
     return figures
 
 
+def retrain_figures(stored=1000, seed=0):
+    """Seconds of a whole retraining (cross-validation, final fit, evaluation, gate) of
+    the default model with no stored examples and with ``stored`` of them, side by side.
+    The stored rows are training sentences of the corpus behind a wire attribution, so
+    they are new texts of the corpus's length and label mix."""
+    from train.pipeline.records import Example
+    from train.retraining.retrain import retrain
+    from train.retraining.store import ExampleStore
+    labelset = load_labelset()
+    training, _ = partition(load_corpus(labelset=labelset), load_split())
+    rows = [Example(text=f"Speaking to reporters on Monday, the spokesperson said: {e.text}",
+                    labels=e.labels, where="bench", meta={"conflict": "bench"})
+            for e in random.Random(seed).sample(training, stored)]
+    figures = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, examples in (("without", []), ("with", rows)):
+            store = ExampleStore(Path(scratch) / name / "data")
+            store.add(examples)
+            started = time.perf_counter()
+            result = retrain(store, root=Path(scratch) / name / "models", labelset=labelset,
+                             seed=seed)
+            figures[name] = {"stored_examples": result["stored_examples"],
+                             "seconds": round(time.perf_counter() - started, 1)}
+    figures["with_over_without"] = round(figures["with"]["seconds"] /
+                                         figures["without"]["seconds"], 2)
+    return figures
+
+
 def main():
     """Run every measurement and print the JSON summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -198,6 +227,7 @@ def main():
     summary["classified_log"] = logging_figures(sentences, args.seconds)
     if not (args.no_training or args.only_logging):
         summary["training"] = training_figures()
+        summary["retraining"] = retrain_figures()
     text = json.dumps(summary, indent=1)
     print(text)
     Path(args.out).write_text(text + "\n", encoding="utf-8")

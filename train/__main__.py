@@ -210,8 +210,13 @@ def cmd_domain_eval(args, labelset):
         for problem in errors:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    names = [c for c in args.candidates.split(",") if c]
+    if len(names) > 1:
+        print("error: domain-eval measures one candidate; name one with --candidates",
+              file=sys.stderr)
+        return 1
     report = domain_eval(examples, labelset, folds=args.folds, user_weight=args.user_weight,
-                         seed=args.seed)
+                         seed=args.seed, candidate=names[0] if names else None)
     print(domain_markdown(report, list(labelset.ids)))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -38,7 +38,7 @@ THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 #: How many corpus sentences one stored example or correction weighs in training
 #: (``--user-weight``). Chosen with ``python -m train domain-eval`` on the real dev
 #: sentences standing in for a user's domain; see the README's figures.
-USER_WEIGHT = 1.0
+USER_WEIGHT = 10.0
 
 
 def _fit_fold(pipeline, texts, y, fit_idx, held_idx, weights=None):

@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupKFold
 
 from train.model.labelset import NONE
 from train.model.normalise import text_key
-from train.pipeline.candidates import build_candidates, fit_pipeline
+from train.pipeline.candidates import build_candidates, fit_pipeline, select_candidates
 from train.pipeline.corpus import load_corpus
 from train.pipeline.metrics import indicator, label_scores
 from train.pipeline.split import load_split, partition
@@ -66,18 +66,22 @@ def _fit_and_score(pipeline, data, extra, user_weight, texts_sets):
 
 
 def domain_eval(user_examples, labelset, folds=5, user_weight=USER_WEIGHT, seed=0,
-                n_jobs=2):
+                n_jobs=2, candidate=None):
     """The domain report as a dict: ``without``, ``with`` (pooled macro-F1 on the user's
     held-out folds), ``curve``, ``per_label``, ``test`` (frozen test split macro-F1 of
-    the models without and with user data, mean over folds) and the settings used."""
+    the models without and with user data, mean over folds) and the settings used.
+    ``candidate``: a short name (``SHORT_NAMES``); default, the one training uses."""
     started = time.perf_counter()
     label_ids = list(labelset.ids)
     corpus = load_corpus(labelset=labelset)
     data = training_data(corpus, labelset)
     built = build_candidates(random_state=seed)
     choice = load_model_choice(candidate_names=built)
-    name = choice["candidate"] if choice else next(iter(built))
-    pipeline = built[name]
+    if candidate:
+        (name, pipeline), = select_candidates([candidate], random_state=seed).items()
+    else:
+        name = choice["candidate"] if choice else next(iter(built))
+        pipeline = built[name]
     log.info(f"[1/3] corpus thresholds for '{name}' by {folds}-fold CV grouped by conflict")
     (entry,), _ = compare_candidates({name: pipeline}, data, folds)
     thresholds = shipped_thresholds(entry, choice)
