@@ -1,11 +1,11 @@
 """Corrections stick: after a retrain, the new version classifies at least 99% of the
 stored corrections as corrected (issue 14), and the gate reports the share.
 
-The corrections are the hard kind: training sentences the active model gets wrong even
-though it was trained on them, sent back with their right labels, plus sentences written
-for this test whose corrected labels differ from what a bag of words suggests. At the
-default user weight the measured share was 99 of 100 (weights 1, 3 and 30 gave 13, 89
-and 100 of 100); see the README.
+The corrections are what a user sends back: sentences the active model got wrong on
+text it never trained on (sentences of the frozen test split, used here in a scratch
+store and model directory only), plus sentences written for this test. Measured with
+two folds, weights 1, 3, 10 and 30 reproduced 85, 100, 99 and 100 of them; with the
+default five folds and weight 10, 100 (see the README).
 """
 import random
 
@@ -32,10 +32,10 @@ WRITTEN = [
 
 @pytest.mark.slow
 def test_a_retrain_reproduces_the_stored_corrections(model, tmp_path):
-    training, _ = partition(load_corpus(), load_split())
-    results = predict(model, [e.text for e in training])
-    wrong = [e for e, r in zip(training, results) if set(r["labels"]) != set(e.labels)]
-    assert len(wrong) >= 96, f"only {len(wrong)} training sentences misclassified; 96 needed"
+    _, test = partition(load_corpus(), load_split())
+    results = predict(model, [e.text for e in test])
+    wrong = [e for e, r in zip(test, results) if set(r["labels"]) != set(e.labels)]
+    assert len(wrong) >= 96, f"only {len(wrong)} test sentences misclassified; 96 needed"
     chosen = random.Random(0).sample(wrong, 96)
     corrections = [Example(text=e.text, labels=e.labels, where="test",
                            meta={"conflict": e.meta["conflict"]}) for e in chosen]
@@ -45,7 +45,7 @@ def test_a_retrain_reproduces_the_stored_corrections(model, tmp_path):
     store.add(corrections, kind="correction")
 
     root = tmp_path / "models"
-    result = retrain(store, root=root, folds=2, seed=0)
+    result = retrain(store, root=root, folds=5, seed=0)
     kept = result["corrections"]
     assert kept["of"] == 100
     assert kept["kept"] >= 99, kept
