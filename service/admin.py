@@ -86,6 +86,8 @@ def add_examples():
 
 #: Rows one GET /examples page holds by default and at most.
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+#: The largest row id or offset SQLite can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 @admin_bp.get("/examples")
@@ -97,7 +99,7 @@ def list_examples():
     if unknown:
         raise ApiError(400, "invalid_request", f"unknown query parameter(s): "
                                                f"{', '.join(unknown)}; allowed: offset, limit")
-    offset = _whole_number("offset", 0, 0, None)
+    offset = _whole_number("offset", 0, 0, MAX_ID)
     limit = _whole_number("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     total, rows = get_store().rows(offset, limit) if store_exists() else (0, [])
     following = offset + len(rows)
@@ -109,9 +111,8 @@ def list_examples():
 def _whole_number(name, default, low, high):
     """Query parameter ``name`` as a whole number within [low, high]; 400 otherwise."""
     raw = request.args.get(name, str(default))
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < low or \
-            (high is not None and int(raw) > high):
-        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not low <= int(raw) <= high:
+        bounds = f"from {low} to {high}"
         raise ApiError(400, "invalid_request", f"'{name}' must be a whole number {bounds}")
     return int(raw)
 
@@ -122,7 +123,7 @@ def delete_example(example_id):
     """Delete one stored example or correction (undo): training no longer uses it, and
     an earlier reading of the same sentence is the one in use again. The row is kept,
     marked with who deleted it and when."""
-    if not store_exists():
+    if not store_exists() or example_id > MAX_ID:
         raise ApiError(404, "unknown_example", f"no stored example with id {example_id}")
     try:
         row = get_store().delete(example_id, deleted_by=request.headers.get("X-Casus-User"))

@@ -83,7 +83,8 @@ def admin_paths(label_ids):
                 "summary": "The stored examples and corrections, a page at a time",
                 "security": secured,
                 "parameters": [{"name": "offset", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                                "schema": {"type": "integer", "minimum": 0,
+                                           "maximum": 2**63 - 1, "default": 0}},
                                {"name": "limit", "in": "query", "required": False,
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 1000,
                                            "default": 100}}],
@@ -96,7 +97,9 @@ def admin_paths(label_ids):
                                                              "items": stored},
                                                 "next": {"type": ["string", "null"]}}},
                                            "Oldest first; 'next' is the next page's URL"),
-                              "400": error_response("Bad 'offset' or 'limit'"), **_AUTH}}},
+                              "400": error_response("Bad 'offset' or 'limit'"),
+                              "503": error_response("The example store cannot be used "
+                                                    "right now"), **_AUTH}}},
         "/examples/{example_id}": {"delete": {
             "summary": "Delete (undo) one stored example or correction; the deletion is "
                        "recorded", "security": secured,
@@ -118,6 +121,8 @@ def admin_paths(label_ids):
                                "version": {"type": "string"},
                                "note": {"type": "string"}}}}}},
             "responses": {"201": _json(intake, "The correction is stored"),
+                          "200": _json(intake, "The store already has this sentence with "
+                                               "these labels; nothing changed"),
                           "422": error_response("The correction was refused"),
                           **_BODY_ERRORS, **_AUTH}}},
         "/train": {"post": {
