@@ -278,3 +278,18 @@ def test_bad_paging_is_a_400(admin_client, query):
     response = admin_client.get(f"/examples?{query}", headers=admin_client.auth)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == \
         "invalid_request"
+
+
+@pytest.mark.parametrize("method, path", [("get", "/examples"), ("delete", "/examples/1"),
+                                          ("post", "/feedback")])
+def test_a_damaged_store_is_a_503_saying_so(admin_app, method, path):
+    data = admin_app.config["DATA_DIR"]
+    from pathlib import Path
+    Path(data).mkdir(parents=True)
+    (Path(data) / "casus.sqlite3").write_bytes(bytes(range(256)) * 64)
+    client = admin_app.test_client()
+    body = {"text": "We are ready to talk.", "labels": []} if method == "post" else None
+    response = getattr(client, method)(path, json=body,
+                                       headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "store_unavailable"
