@@ -22,12 +22,16 @@ def _parse_classify_request():
     body = json_object(_FIELDS, required=True)
     if ("text" in body) == ("texts" in body):
         raise ApiError(400, "invalid_request", "give exactly one of 'text' or 'texts'")
-    texts = [body["text"]] if "text" in body else body["texts"]
-    if not isinstance(texts, list) or not texts:
-        raise ApiError(400, "invalid_request", "'texts' must be a non-empty list of strings")
+    items = [body["text"]] if "text" in body else body["texts"]
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "invalid_request", "'texts' must be a non-empty list of strings "
+                                               "or {\"id\": ..., \"text\": ...} objects")
+    texts, ids = [], []
+    for index, item in enumerate(items):
+        text, text_id = _text_and_id(item, index, "text" in body)
+        texts.append(text)
+        ids.append(text_id)
     for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise ApiError(400, "invalid_request", f"text {index} is not a string")
         if not text.strip():
             raise ApiError(400, "empty_text", f"text {index} is empty or only white space")
         check_unicode(text, f"text {index}")
@@ -45,17 +49,44 @@ def _parse_classify_request():
         if len(text) > limits["MAX_TEXT_CHARS"]:
             raise ApiError(422, "text_too_long", f"text {index} has {len(text)} characters; "
                                                  f"at most {limits['MAX_TEXT_CHARS']}")
-    return texts, options
+    return texts, ids, options
+
+
+def _text_and_id(item, index, single):
+    """A ``texts`` item: a string, or an object with ``text`` and an optional ``id`` (a
+    string or an integer, echoed in its result); ``text`` itself must be a string."""
+    if isinstance(item, str):
+        return item, None
+    if single or not isinstance(item, dict):
+        raise ApiError(400, "invalid_request", f"text {index} is not a string"
+                       + ("" if single else " or an {\"id\": ..., \"text\": ...} object"))
+    unknown = sorted(set(item) - {"id", "text"})
+    if unknown:
+        raise ApiError(400, "invalid_request", f"text {index} has unknown field(s) "
+                                               f"{', '.join(unknown)}; allowed: id, text")
+    if not isinstance(item.get("text"), str):
+        raise ApiError(400, "invalid_request", f"text {index} has no 'text' string")
+    text_id = item.get("id")
+    if text_id is not None and (isinstance(text_id, bool) or
+                                not isinstance(text_id, (str, int))):
+        raise ApiError(400, "invalid_request", f"text {index}: 'id' must be a string or an "
+                                               "integer")
+    if isinstance(text_id, str):
+        check_unicode(text_id, f"text {index} id")
+    return item["text"], text_id
 
 
 @bp.post("/classify")
 def classify():
     """Label every sentence of one text or a batch of texts."""
-    texts, options = _parse_classify_request()
+    texts, ids, options = _parse_classify_request()
     model = current_model()
     deadline = time.monotonic() + current_app.config["TIME_BUDGET_SECONDS"]
     results = classify_texts(model, texts, deadline=deadline,
                              max_sentences=current_app.config["MAX_SENTENCES"], **options)
+    for result, text_id in zip(results, ids):
+        if text_id is not None:
+            result["id"] = text_id
     if current_app.config["LOG_CLASSIFIED"]:
         _log_classified(results, model.version)
     return jsonify({"model": {"version": model.version, "created": model.manifest.get("created"),

@@ -262,8 +262,17 @@ def openapi_spec(label_ids):
                 "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
                 "properties": {
                     "text": {"type": "string", "pattern": "\\S"},
-                    "texts": {"type": "array", "minItems": 1,
-                              "items": {"type": "string", "pattern": "\\S"}},
+                    "texts": {"type": "array", "minItems": 1, "description":
+                              "strings, or objects with a 'text' and an 'id' (a string or "
+                              "an integer) that the text's result echoes, so results join "
+                              "back by id rather than by position",
+                              "items": {"oneOf": [
+                                  {"type": "string", "pattern": "\\S"},
+                                  {"type": "object", "additionalProperties": False,
+                                   "required": ["text"],
+                                   "properties": {"text": {"type": "string",
+                                                           "pattern": "\\S"},
+                                                  "id": {"type": ["string", "integer"]}}}]}},
                     "split": {"type": "boolean", "default": True},
                     "explain": {"type": "boolean", "default": False}}},
             "ClassifyResponse": {
@@ -278,7 +287,9 @@ def openapi_spec(label_ids):
                     "results": {"type": "array", "items": {
                         "type": "object", "additionalProperties": False,
                         "required": ["sentences", "summary"],
-                        "properties": {"sentences": {"type": "array", "items": sentence},
+                        "properties": {"id": {"type": ["string", "integer"],
+                                              "description": "the text's id, when sent"},
+                                       "sentences": {"type": "array", "items": sentence},
                                        "summary": summary}}}}},
             "Error": {
                 "type": "object", "required": ["error"], "properties": {"error": {

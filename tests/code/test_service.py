@@ -42,6 +42,14 @@ def test_batch_without_splitting_and_with_explanations(client):
     assert set(first["explanation"]) == set(first["labels"])
 
 
+def test_ids_sent_with_texts_come_back_in_their_results(client):
+    body = client.post("/classify", json={"texts": [
+        {"id": "doc-7", "text": "We are ready to talk."}, "No id here.",
+        {"id": 42, "text": "Their drones hit the hospital."}]}).get_json()
+    assert [r.get("id") for r in body["results"]] == ["doc-7", None, 42]
+    assert body["results"][2]["sentences"][0]["text"] == "Their drones hit the hospital."
+
+
 @pytest.mark.parametrize("kwargs, status, code", [
     ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
     ({"data": b'{"text": "caf\xe9"}', "content_type": "application/json"}, 400,
@@ -60,6 +68,12 @@ def test_batch_without_splitting_and_with_explanations(client):
     ({"data": "[" * 2000 + "]" * 2000, "content_type": "application/json"}, 400,
      "invalid_json"),
     ({"json": {"text": "fine", "split": "yes"}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": 1}]}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": [1], "text": "a"}]}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": True, "text": "a"}]}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": "a", "text": "b", "lang": "en"}]}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": "a", "text": "  "}]}}, 400, "empty_text"),
+    ({"json": {"text": {"id": "a", "text": "b"}}}, 400, "invalid_request"),
     ({"json": {"text": "fine", "lang": "en"}}, 400, "invalid_request"),
     ({"json": {"texts": ["a", "b", "c", "d"]}}, 422, "too_many_texts"),
     ({"json": {"text": "x" * 501}}, 422, "text_too_long"),
