@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.segment import sentence_spans  # noqa: E402
+from train.model.segment import sentence_spans  # noqa: E402
 
 CASES = [json.loads(line) for line in
          (ROOT / "tests/code/segmentation_cases.jsonl").open(encoding="utf-8")]

@@ -5,7 +5,7 @@ from train.model.labelset import NONE
 from train.model.predict import predict
 
 from .errors import ApiError
-from .segment import sentence_spans
+from train.model.segment import sentence_spans
 
 #: Sentences predicted at a time between two looks at the clock: large enough to keep
 #: numpy's batch speed (9,806 sentences/s at 1,000 a batch, 8,874 at 100), small enough

@@ -3,7 +3,7 @@ words, bullets, capitals) score exactly as the plain sentence does, in training 
 serving alike, because both go through ``normalise_text``."""
 import pytest
 
-from service.segment import sentence_spans
+from train.model.segment import sentence_spans
 from train.model.normalise import NORMALISE_VERSION, normalise_text, text_key
 from train.model.predict import predict
 from train.pipeline.compile_serving import compile_model

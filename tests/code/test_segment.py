@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from service.segment import sentence_spans
+from train.model.segment import sentence_spans
 
 CASES = [json.loads(line) for line in
          (Path(__file__).parent / "segmentation_cases.jsonl").open(encoding="utf-8")]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tiny_model import LABELS, fit_tiny
 
 from service import create_app
-from service.segment import _BREAKS, _CLOSING, _TERMINAL, sentence_spans
+from train.model.segment import _BREAKS, _CLOSING, _TERMINAL, sentence_spans
 from train.model.normalise import HYPHEN_BREAK
 from train.pipeline.compile_serving import compile_model
 

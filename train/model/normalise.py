@@ -37,7 +37,7 @@ _SPACE_BEFORE = re.compile(r"(?<![ \t])[ \t]++(?=[,.;:!?%)\]}])")
 _SPACE_AFTER = re.compile(r"(?<=[(\[{$])[ \t]++")
 #: Where a line break continues a word hyphenated across it ("nego-\ntiations"): right
 #: after a letter and a hyphen (or a soft hyphen), before a lower-case letter. The
-#: segmenter (``service.segment``) keeps such a break inside the sentence, by this pattern.
+#: segmenter (``train.model.segment``) keeps such a break inside the sentence, by this pattern.
 HYPHEN_BREAK = r"(?<=[^\W\d_][-\u2010\u00ad])\r?\n(?=[a-z\u00df-\u00ff])"
 _HYPHENATED = re.compile(r"\b([^\W\d_]+)([-\u2010\u00ad])" + HYPHEN_BREAK)
 #: The word is joined, unless the part before the hyphen forms hyphenated compounds

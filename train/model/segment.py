@@ -59,7 +59,7 @@ proportional to its length.
 """
 import re
 
-from train.model.normalise import HYPHEN_BREAK
+from .normalise import HYPHEN_BREAK
 
 #: Terminal punctuation, closing and opening marks, and the line breaks of str.splitlines.
 _TERMINAL = ".!?\u2026\u203d\uff0e\uff01\uff1f\u3002"
