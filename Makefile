@@ -8,10 +8,12 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# Reinstall whenever a requirements file changes.
-$(STAMP): requirements.txt requirements-dev.txt
+# Reinstall whenever a requirements file or the package description changes; the
+# project itself goes in editable (no copy), which gives .venv/bin/casus.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 ACTIVE := model_artifacts/ACTIVE

@@ -1,4 +1,5 @@
-"""Command line: ``python -m train <command>``; ``python -m train --help`` lists them."""
+"""Command line: ``casus <command>`` (or ``python -m train <command>``); ``--help``
+lists the commands."""
 import argparse
 import csv
 import json
@@ -223,6 +224,26 @@ def cmd_domain_eval(args, labelset):
     return 0
 
 
+def cmd_classify(args, labelset):
+    """Classify collections: JSONL, CSV/TSV, Parquet or text files (gzipped or not, a
+    directory or a glob) into one JSONL, CSV or Parquet file, on every core or a Dask
+    cluster."""
+    from train.batch.inputs import Columns
+    from train.batch.run import classify_collection
+    from train.batch.work import Options
+    summary = classify_collection(
+        args.inputs, args.output,
+        columns=Columns(text=args.text_column, id=args.id_column, delimiter=args.delimiter),
+        options=Options(unit=args.unit, split=not args.no_split, max_chars=args.max_chars),
+        workers=args.workers, dask=args.dask, resume=args.resume, root=args.root,
+        version=args.version, progress=args.progress)
+    print(f"{summary['documents']:,} documents, {summary['sentences']:,} sentences in "
+          f"{summary['seconds']:,} s ({summary['sentences_per_second'] or 0:,} sentences/s) "
+          f"-> {summary['output']}; {summary['errors']:,} bad row(s)"
+          + (f" listed in {summary['errors_file']}" if summary["errors"] else ""))
+    return 0
+
+
 def cmd_models(args, labelset):
     """List model versions with their test figures; the active one is marked."""
     print(format_models(args.root))
@@ -305,10 +326,15 @@ def _positive(value):
     return number
 
 
+def _program_name():
+    """``casus`` when run as the installed command, ``python -m train`` otherwise."""
+    return "casus" if Path(sys.argv[0]).name == "casus" else "python -m train"
+
+
 def build_parser():
     """The argument parser with one sub-command per task; the global options may come
     before or after the command's name."""
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    parser = argparse.ArgumentParser(prog=_program_name(), description=__doc__)
     _global_options(parser)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, defaults=False)
@@ -370,6 +396,32 @@ def build_parser():
     p.add_argument("--split-seed", type=int, default=DEFAULT_SEED, dest="split_seed")
     p.set_defaults(func=cmd_split)
     sub.add_parser("stats", help=cmd_stats.__doc__).set_defaults(func=cmd_stats)
+    p = sub.add_parser("classify", help=cmd_classify.__doc__)
+    p.add_argument("inputs", nargs="+", help="files, directories or glob patterns")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file: .jsonl, .csv or .parquet (.jsonl.gz, .csv.gz)")
+    p.add_argument("--text-column", default="text", help="column with the text (default: "
+                                                           "text)")
+    p.add_argument("--id-column", help="column with each document's id (default: its row "
+                                       "number in its file: the line for JSONL and text)")
+    p.add_argument("--delimiter", help="CSV delimiter (default: ',' or a tab for .tsv)")
+    p.add_argument("--unit", choices=("sentence", "document"), default="sentence",
+                   help="one output row per sentence (default) or per document")
+    p.add_argument("--no-split", action="store_true",
+                   help="each text is one sentence already (no sentence splitting)")
+    p.add_argument("--max-chars", type=int, default=100_000,
+                   help="longer texts are reported as bad rows (default: 100000)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: the number of cores)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on the Dask scheduler at ADDRESS, or 'local' for a "
+                        "LocalCluster of --workers processes")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run of the same command")
+    p.add_argument("--version", help="model version (default: the active one)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a progress bar (default: on a terminal; log lines otherwise)")
+    p.set_defaults(func=cmd_classify)
     p = sub.add_parser("domain-eval", help=cmd_domain_eval.__doc__)
     p.add_argument("file", help="your labelled .jsonl/.csv file (a 'conflict' or 'group' "
                                 "field groups the folds)")
@@ -412,7 +464,7 @@ def main(argv=None):
     try:
         labelset = load_labelset(args.labels)
         return args.func(args, labelset)
-    except (ValueError, versions.ModelLoadError) as exc:
+    except (ValueError, versions.ModelLoadError) as exc:   # InputError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:   # every sqlite3 error but misuse, a bug
         print(f"error: the example store {Path(args.data_dir) / STORE_FILE} cannot be used "
@@ -424,5 +476,10 @@ def main(argv=None):
     return 1
 
 
-if __name__ == "__main__":
+def main_exit():
+    """The ``casus`` command (installed by ``make``): ``main`` with its exit code."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

@@ -12,6 +12,7 @@ Writing a version (and reading its pipeline back) is the training side's:
 """
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -341,7 +342,20 @@ def load_model(version=None, root=DEFAULT_ROOT):
             raise ModelLoadError(f"no active model in {root}; build one with "
                                  "`python -m train`")
     manifest, path = verify_version(version, root)
-    labels, thresholds = list(manifest["labels"]), manifest["thresholds"]
+    _check_servable(manifest)
+    try:
+        with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
+            serving_form = ServingForm({name: npz[name] for name in npz.files})
+    except Exception as exc:  # hashed above, so only a bug or a disk error gets here
+        raise ModelLoadError(f"{manifest['serving_file']} of {manifest['version']} cannot "
+                             f"be read: {exc}") from exc
+    return LoadedModel(serving_form, list(manifest["labels"]), manifest["thresholds"],
+                       manifest)
+
+
+def _check_servable(manifest):
+    """Refuse a manifest whose version cannot be served by this casus."""
+    version = manifest.get("version")
     if not manifest.get("serving_file"):
         # models are built, never committed: one saved before serving.npz is rebuilt
         raise ModelLoadError(f"model {version} was saved before {SERVING_FILE} existed and "
@@ -352,10 +366,26 @@ def load_model(version=None, root=DEFAULT_ROOT):
         raise ModelLoadError(f"model {version} was trained with text normalisation version "
                              f"{manifest.get('normalise_version', 1)}; this casus uses "
                              f"{NORMALISE_VERSION}; build a new version with `python -m train`")
-    try:
-        with numpy.load(path.parent / manifest["serving_file"], allow_pickle=False) as npz:
-            serving_form = ServingForm({name: npz[name] for name in npz.files})
-    except Exception as exc:  # hashed above, so only a bug or a disk error gets here
-        raise ModelLoadError(f"{manifest['serving_file']} of {version} cannot be read: "
-                             f"{exc}") from exc
-    return LoadedModel(serving_form, labels, thresholds, manifest)
+
+
+def serving_payload(version=None, root=DEFAULT_ROOT):
+    """``(manifest, serving file bytes)`` of a version, checked as ``load_model`` checks
+    it: what a machine without the model directory needs to serve it (a cluster worker
+    gets these 14 MB instead of the 95 MB version directory)."""
+    model = load_model(version, root)
+    directory = version_dir(model.version, root)
+    return model.manifest, (directory / model.manifest["serving_file"]).read_bytes()
+
+
+def model_from_payload(manifest, data):
+    """A model from ``serving_payload``'s parts, refused unless the manifest's hash and
+    the serving file's SHA-256 match and the version is servable here."""
+    check_manifest(manifest, f"manifest of {manifest.get('version')!r:.80}")
+    _check_servable(manifest)
+    if hashlib.sha256(data).hexdigest() != manifest.get("serving_sha256"):
+        raise ModelLoadError(f"the serving file sent for {manifest.get('version')} does not "
+                             "match the SHA-256 in its manifest")
+    with numpy.load(io.BytesIO(data), allow_pickle=False) as npz:
+        serving_form = ServingForm({name: npz[name] for name in npz.files})
+    return LoadedModel(serving_form, list(manifest["labels"]), manifest["thresholds"],
+                       manifest)
