@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-fast validate venv model train evaluate bench bench-servers bench-segmenters bench-attacks load fuzz serve container-check clean
+.PHONY: test test-fast validate venv model train evaluate bench bench-classify bench-servers bench-segmenters bench-attacks load fuzz serve container-check clean
 
 venv: $(STAMP)
 
@@ -69,6 +69,12 @@ bench: $(ACTIVE)
 
 # The serving setups side by side under 60 slow clients, then 16 normal ones (candidates
 # other than gunicorn's own workers are measured when installed: pip install waitress granian).
+# casus classify on 1,000,000 generated sentences: one worker, two, and a Dask
+# LocalCluster side by side (rates, ratios, peak memory of the process tree, identical
+# outputs); add BENCH_ARGS=--sizes-mb=10,1000 for peak memory by input size.
+bench-classify: $(ACTIVE)
+	$(BIN)/python bench/classify_files.py $(BENCH_ARGS)
+
 bench-servers: $(ACTIVE)
 	$(BIN)/python bench/servers.py
 
