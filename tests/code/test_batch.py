@@ -71,12 +71,16 @@ def test_every_input_format_gives_the_same_rows(model_root, tmp_path):
                                             for d in DOCS), encoding="utf-8")
     import pyarrow as pa
     pq.write_table(pa.Table.from_pylist(DOCS), tmp_path / "c.parquet")
+    with open(tmp_path / "c.parquet", "rb") as plain, gzip.open(tmp_path / "e.parquet.gz",
+                                                                "wb") as packed:
+        packed.write(plain.read())
     (tmp_path / "d.txt").write_text("".join(d["text"] + "\n" for d in DOCS),
                                     encoding="utf-8")
     outputs = {}
     for name, columns in [("a.jsonl.gz", Columns(id="doc")),
                           ("b.csv", Columns(id="doc", delimiter=";")),
-                          ("c.parquet", Columns(id="doc")), ("d.txt", Columns())]:
+                          ("c.parquet", Columns(id="doc")), ("d.txt", Columns()),
+                          ("e.parquet.gz", Columns(id="doc"))]:
         classify(model_root, [tmp_path / name], tmp_path / f"{name}.out.jsonl",
                  columns=columns)
         rows = pajson.read_json(tmp_path / f"{name}.out.jsonl").to_pylist()

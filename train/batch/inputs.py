@@ -16,6 +16,8 @@ import io
 import json
 import math
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,12 +88,12 @@ def file_format(path, strict=True):
     suffix = suffixes[-2] if compressed and len(suffixes) > 1 else \
         (suffixes[-1] if suffixes and not compressed else "")
     fmt = FORMATS.get(suffix)
-    if fmt is None or (fmt == "parquet" and compressed):
+    if fmt is None:
         if not strict:
             return None
         raise InputError(f"{path}: unsupported input type '{''.join(suffixes) or 'none'}'; "
                          "casus classify reads .jsonl, .csv, .tsv, .parquet and .txt files, "
-                         "each optionally gzipped (.jsonl.gz), except Parquet")
+                         "each optionally gzipped (.jsonl.gz)")
     return fmt, compressed
 
 
@@ -103,7 +105,7 @@ def plan_partitions(files, partition_bytes=None):
     for path in files:
         fmt, compressed = file_format(path)
         size = os.path.getsize(path)
-        if fmt == "parquet":
+        if fmt == "parquet" and not compressed:
             import pyarrow.parquet as pq
             metadata = pq.ParquetFile(path).metadata
             groups = metadata.num_row_groups
@@ -252,6 +254,19 @@ def _csv_rows(partition, columns):
 
 
 def _parquet_rows(partition, columns):
+    if partition.compressed:
+        # Parquet is read by seeking to its footer, which gzip cannot do: the worker
+        # unpacks it to a temporary file first (disk, not memory)
+        with tempfile.NamedTemporaryFile(suffix=".parquet") as unpacked:
+            with gzip.open(partition.path, "rb") as packed:
+                shutil.copyfileobj(packed, unpacked, 1 << 20)
+            unpacked.flush()
+            import pyarrow.parquet as pq
+            groups = pq.ParquetFile(unpacked.name).metadata.num_row_groups
+            whole = Partition(partition.index, unpacked.name, "parquet", False, 0, groups)
+            for row in _parquet_rows(whole, columns):
+                yield row
+        return
     import pyarrow.parquet as pq
     source = pq.ParquetFile(partition.path)
     if columns.text not in source.schema_arrow.names:
