@@ -15,7 +15,15 @@ Settings (environment variables, read when the app is created):
   one request, default 20000);
 - ``CASUS_TIME_BUDGET_SECONDS``: how long one /classify request may compute before it
   is answered 503 ``time_budget_exceeded`` (default 10; gunicorn kills a worker silent
-  for 30).
+  for 30);
+- ``CASUS_METRICS``: ``open`` (default), ``token`` or ``off`` for GET /metrics, and
+  ``CASUS_METRICS_PORT`` to serve them on a port of their own (``service/metrics.py``);
+- ``CASUS_DRIFT_WINDOW`` (sentences, default 10000), ``CASUS_DRIFT_THRESHOLD`` (PSI,
+  default 0.25) and ``CASUS_DRIFT_FILE`` (the window shared by the workers; default a
+  file in the server's metrics directory) for GET /drift (``service/drift.py``);
+- ``CASUS_LOG_FORMAT``: ``text`` (default) or ``json`` (one JSON object per line, with
+  the request id, route, status, duration, sentences and model version; never the text
+  unless ``CASUS_LOG_TEXT=1``).
 """
 import logging
 import os
@@ -31,8 +39,12 @@ from train.retraining.store import data_dir_from_env
 from .admin import admin_bp
 from .api import bp
 from .errors import register_error_handlers
+from .drift import THRESHOLD, WINDOW, DriftWindow
 from .holder import ModelHolder
+from .metrics import default_drift_file, monitoring_bp, record_request, start_timer
 from .page import page_bp
+from .requestlog import (REQUEST_ID_HEADER, log_access, new_request_id, take_request_id,
+                         use_json_logs)
 
 VERSION_HEADER = "X-Casus-Model-Version"
 
@@ -54,7 +66,15 @@ def _settings():
             # explanations, mostly after the time budget's last look) in none; 20,000 is
             # a 1 MiB body of ordinary prose three times over.
             "MAX_SENTENCES": int(env.get("CASUS_MAX_SENTENCES", 20_000)),
-            "TIME_BUDGET_SECONDS": float(env.get("CASUS_TIME_BUDGET_SECONDS", 10))}
+            "TIME_BUDGET_SECONDS": float(env.get("CASUS_TIME_BUDGET_SECONDS", 10)),
+            "METRICS": env.get("CASUS_METRICS", "open").lower(),
+            "METRICS_PORT": int(env["CASUS_METRICS_PORT"]) if env.get("CASUS_METRICS_PORT")
+            else None,
+            "DRIFT_WINDOW": int(env.get("CASUS_DRIFT_WINDOW", WINDOW)),
+            "DRIFT_THRESHOLD": float(env.get("CASUS_DRIFT_THRESHOLD", THRESHOLD)),
+            "DRIFT_FILE": env.get("CASUS_DRIFT_FILE") or None,
+            "LOG_FORMAT": env.get("CASUS_LOG_FORMAT", "text").lower(),
+            "LOG_TEXT": env.get("CASUS_LOG_TEXT", "").lower() in ("1", "true", "yes")}
 
 
 def create_app(test_config=None, model=None):
@@ -75,7 +95,15 @@ def create_app(test_config=None, model=None):
     # absolute, because training jobs run in their own process from the project root
     for key in ("MODEL_DIR", "DATA_DIR", "LABELS_FILE"):
         app.config[key] = str(Path(app.config[key]).resolve())
+    if app.config["METRICS"] not in ("open", "token", "off"):
+        raise ValueError(f"CASUS_METRICS must be open, token or off, not "
+                         f"{app.config['METRICS']!r}")
+    if app.config["LOG_FORMAT"] not in ("text", "json"):
+        raise ValueError(f"CASUS_LOG_FORMAT must be text or json, not "
+                         f"{app.config['LOG_FORMAT']!r}")
     logging.getLogger("casus").setLevel(logging.INFO)
+    if app.config["LOG_FORMAT"] == "json":
+        use_json_logs()
     if model is None:
         holder = ModelHolder(app.config["MODEL_DIR"],
                              interval=app.config["MODEL_WATCH_SECONDS"])
@@ -83,16 +111,24 @@ def create_app(test_config=None, model=None):
     else:
         holder = ModelHolder(model=model)
     app.extensions["casus_holder"] = holder
+    app.extensions["casus_drift"] = DriftWindow(
+        app.config["DRIFT_FILE"] or default_drift_file(), app.config["DRIFT_WINDOW"],
+        app.config["DRIFT_THRESHOLD"])
 
     @app.before_request
     def _watch_models():
         holder.watch()   # starts once per worker process, after gunicorn's fork
+        start_timer()
+        take_request_id()
 
     @app.after_request
     def _name_version(response):
         model = g.get("casus_model") or holder.model
         if model is not None:
             response.headers[VERSION_HEADER] = model.version
+        response.headers[REQUEST_ID_HEADER] = g.get("casus_request_id") or new_request_id()
+        record_request(response)
+        log_access(response, model)
         return response
 
     @app.after_request
@@ -107,5 +143,6 @@ def create_app(test_config=None, model=None):
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(page_bp)
+    app.register_blueprint(monitoring_bp)
     register_error_handlers(app)
     return app

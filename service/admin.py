@@ -29,21 +29,27 @@ MAX_EXAMPLES = 1000
 EXAMPLE_FIELDS = {"text", "labels", "conflict", "speaker_role", "register", "id"}
 
 
+def check_token():
+    """Refuse the request unless it carries the configured bearer token (403 when no
+    token is configured, 401 when it is missing or wrong)."""
+    token = current_app.config.get("ADMIN_TOKEN")
+    if not token:
+        raise ApiError(403, "write_access_disabled",
+                       "write endpoints are switched off; start the service with "
+                       "CASUS_ADMIN_TOKEN=<a long random secret> to enable them")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode("utf-8"), token.encode("utf-8")):
+        raise ApiError(401, "unauthorized",
+                       "send the admin token as 'Authorization: Bearer <token>'",
+                       headers={"WWW-Authenticate": 'Bearer realm="casus"'})
+
+
 def write_access(view):
     """Let the request through only with the configured bearer token."""
     @wraps(view)
     def checked(*args, **kwargs):
-        token = current_app.config.get("ADMIN_TOKEN")
-        if not token:
-            raise ApiError(403, "write_access_disabled",
-                           "write endpoints are switched off; start the service with "
-                           "CASUS_ADMIN_TOKEN=<a long random secret> to enable them")
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode("utf-8"), token.encode("utf-8")):
-            raise ApiError(401, "unauthorized",
-                           "send the admin token as 'Authorization: Bearer <token>'",
-                           headers={"WWW-Authenticate": 'Bearer realm="casus"'})
+        check_token()
         return view(*args, **kwargs)
     return checked
 

@@ -2,12 +2,14 @@
 import logging
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, g, jsonify
 
 from .classified_log import classified_logger
 from .classify import classify_texts
 from .docs import render_docs
+from .drift import label_masks
 from .errors import ApiError, without_paths
+from .metrics import record_classification
 from .openapi import openapi_spec
 from .parsing import check_unicode, json_object
 from .state import current_model
@@ -87,11 +89,22 @@ def classify():
     for result, text_id in zip(results, ids):
         if text_id is not None:
             result["id"] = text_id
+    _monitor(results, model, texts)
     if current_app.config["LOG_CLASSIFIED"]:
         _log_classified(results, model.version)
     return jsonify({"model": {"version": model.version, "created": model.manifest.get("created"),
                               "labels": model.label_ids},
                     "results": results})
+
+
+def _monitor(results, model, texts):
+    """Count the answer for /metrics, add its labels to the drift window, and note its
+    size (and, if the operator asked for it, its texts) for the access log."""
+    record_classification(results, model)
+    current_app.extensions["casus_drift"].append(label_masks(results, model), model)
+    g.casus_sentences = sum(len(r["sentences"]) for r in results)
+    if current_app.config["LOG_TEXT"]:
+        g.casus_texts = texts
 
 
 def _log_classified(results, version):

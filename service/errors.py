@@ -2,7 +2,7 @@
 import re
 import sqlite3
 
-from flask import jsonify
+from flask import g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 
@@ -27,6 +27,8 @@ def without_paths(message):
 def _body(code, message, status, details=None, headers=None):
     # Every error message leaves without the server's paths (a model or data directory
     # named in a load failure); the log keeps them.
+    if has_request_context():
+        g.casus_error_code = code   # counted per route by service.metrics.record_request
     response = jsonify({"error": {"code": code, "message": without_paths(message),
                                   **(details or {})}})
     response.status_code = status

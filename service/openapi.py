@@ -173,6 +173,27 @@ def admin_paths(label_ids):
     }
 
 
+def _drift_response(label_ids):
+    """GET /drift's answer: the window, and per label expected / observed / PSI."""
+    share = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    row = {"type": "object", "required": ["expected", "observed", "psi"],
+           "properties": {"expected": share, "observed": share,
+                          "psi": {"type": ["number", "null"], "minimum": 0}}}
+    return _json({"type": "object", "required": ["window", "verdict", "labels", "threshold"],
+                  "properties": {
+                      "window": {"type": "object", "required": ["size", "sentences"],
+                                 "properties": {"size": {"type": "integer"},
+                                                "sentences": {"type": "integer"},
+                                                "seen": {"type": "integer"},
+                                                "min_sentences": {"type": "integer"}}},
+                      "threshold": {"type": "number"}, "model": {"type": "string"},
+                      "verdict": {"type": "string", "description": "'stable', 'drift: "
+                                  "<labels>', 'insufficient data' or 'unknown: ...'"},
+                      "labels": {"type": "object", "properties": {
+                          label: row for label in (*label_ids, "none")}}}},
+                 "Per label: share in the training data, share in the window, PSI")
+
+
 def openapi_spec(label_ids):
     """The spec as a dict; label-keyed objects list the served model's labels."""
     scores = {"type": "object", "additionalProperties": False, "required": list(label_ids),
@@ -243,6 +264,23 @@ def openapi_spec(label_ids):
                             "properties": {"id": {"enum": list(label_ids)},
                                            "definition": {"type": "string"}}}}}}}}},
                 "503": error_response("No model loaded")}}},
+            "/metrics": {"get": {
+                "summary": "Prometheus metrics (text exposition format): requests, latency, "
+                           "sentences and labels, model version and age, training jobs, "
+                           "stored examples, label drift",
+                "responses": {
+                    "200": {"description": "Metrics", "content": {"text/plain": {
+                        "schema": {"type": "string"},
+                        "example": "casus_sentences_classified_total 42.0\n"}}},
+                    "401": error_response("CASUS_METRICS=token and a missing or wrong "
+                                          "token"),
+                    "403": error_response("CASUS_METRICS=token with no token configured"),
+                    "404": error_response("Metrics are off or on their own port")}}},
+            "/drift": {"get": {
+                "summary": "Label mix of recent traffic against the model's training data",
+                "responses": {
+                    "200": _drift_response(label_ids),
+                    "503": error_response("No model loaded")}}},
             "/": {"get": {"summary": "The analyst page: paste a statement, see each "
                                      "sentence's labels (HTML)", "responses": {
                 "200": {"description": "HTML page",

@@ -208,6 +208,23 @@ def activation_history(root=DEFAULT_ROOT):
     return list(dict.fromkeys(reversed(versions)))
 
 
+def activated_at(version, root=DEFAULT_ROOT):
+    """When ``version`` last became active (a POSIX timestamp, from ``history.jsonl``),
+    or None if the history does not say."""
+    path = Path(root) / HISTORY_FILE
+    if not path.is_file():
+        return None
+    when = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            if entry["version"] == version:
+                when = datetime.fromisoformat(entry["at"]).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue   # a line cut short by a crash, or written before times were kept
+    return when
+
+
 def incomplete_versions(root=DEFAULT_ROOT):
     """Half-written version directories (a crash while saving); never loaded."""
     root = Path(root)

@@ -310,6 +310,11 @@ class ExampleStore:
         job["result"] = json.loads(job["result"]) if job["result"] else None
         return job
 
+    def job_counts(self):
+        """How many training jobs are in each state."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state"))
+
     def unfinished_jobs(self):
         """Ids of jobs still marked queued or running."""
         with self._connect() as db:
