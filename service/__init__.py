@@ -39,6 +39,7 @@ from train.retraining.store import data_dir_from_env
 from .admin import admin_bp
 from .api import bp
 from .errors import register_error_handlers
+from .docs import docs_blueprint
 from .drift import THRESHOLD, WINDOW, DriftWindow
 from .holder import ModelHolder
 from .metrics import default_drift_file, monitoring_bp, record_request, start_timer
@@ -144,5 +145,6 @@ def create_app(test_config=None, model=None):
     app.register_blueprint(admin_bp)
     app.register_blueprint(page_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(docs_blueprint())
     register_error_handlers(app)
     return app

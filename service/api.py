@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, g, jsonify
 
 from .classified_log import classified_logger
 from .classify import classify_texts
-from .docs import render_docs
 from .drift import label_masks
 from .errors import ApiError, without_paths
 from .metrics import record_classification
@@ -160,9 +159,3 @@ def _spec():
 def openapi():
     """The OpenAPI 3.1 description, for the served model's labels."""
     return jsonify(_spec())
-
-
-@bp.get("/docs")
-def docs():
-    """A readable API reference."""
-    return render_docs(_spec()), 200, {"Content-Type": "text/html; charset=utf-8"}

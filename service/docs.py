@@ -1,24 +1,15 @@
-"""A readable API reference page rendered from the OpenAPI description (no scripts, no
-CDN); the HTML is ``templates/docs.html``."""
-import json
+"""API docs people can try: Swagger UI at /docs/, served from the copy packaged in
+flask-swagger-ui (no CDN, works offline) and pointed at this server's own
+/openapi.json by a relative URL, so "Try it out" sends requests to the server the page
+came from, whatever its host and port."""
+from flask_swagger_ui import get_swaggerui_blueprint
 
-from flask import render_template
+#: Where the docs are served.
+DOCS_URL = "/docs"
 
 
-def render_docs(spec):
-    """HTML for ``spec``: each endpoint with its summary, request schema and responses."""
-    schemas = spec["components"]["schemas"]
-    operations = []
-    for path, methods in spec["paths"].items():
-        for method, op in methods.items():
-            body = op.get("requestBody")
-            schema = body["content"]["application/json"]["schema"] if body else None
-            if schema and "$ref" in schema:
-                schema = schemas[schema["$ref"].split("/")[-1]]
-            operations.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "body": json.dumps(schema, indent=1) if schema else None,
-                "secured": bool(op.get("security")),
-                "responses": [(status, response["description"])
-                              for status, response in op["responses"].items()]})
-    return render_template("docs.html", spec=spec, operations=operations)
+def docs_blueprint():
+    """The Swagger UI blueprint for this app."""
+    return get_swaggerui_blueprint(DOCS_URL, "/openapi.json", config={
+        "app_name": "casus API", "displayRequestDuration": True, "tryItOutEnabled": True,
+        "defaultModelsExpandDepth": 0})

@@ -285,9 +285,18 @@ def openapi_spec(label_ids):
                                      "sentence's labels (HTML)", "responses": {
                 "200": {"description": "HTML page",
                         "content": {"text/html": {"schema": {"type": "string"}}}}}}},
-            "/docs": {"get": {"summary": "A readable API reference (HTML)", "responses": {
-                "200": {"description": "HTML page",
-                        "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+            "/docs/": {"get": {"summary": "This description in Swagger UI, where each "
+                                         "operation can be tried against this server (HTML)",
+                               "responses": {"200": {
+                                   "description": "HTML page",
+                                   "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+            "/docs/{path}": {"get": {
+                "summary": "Swagger UI's packaged scripts and styles",
+                "parameters": [{"name": "path", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "A script, style sheet or image",
+                                      "content": {"*/*": {"schema": {"type": "string"}}}},
+                              "404": error_response("No such file")}}},
             "/openapi.json": {"get": {"summary": "This description", "responses": {
                 "200": {"description": "OpenAPI 3.1",
                         "content": {"application/json": {"schema": json_body}}}}}},

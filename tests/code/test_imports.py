@@ -16,7 +16,7 @@ app = create_app({"MODEL_DIR": sys.argv[1], "DATA_DIR": sys.argv[2], "MODEL_WATC
 client = app.test_client()
 answers = [client.post("/classify", json={"text": "We call for talks.", "explain": True}),
            client.get("/ready"), client.get("/models"), client.get("/labels"),
-           client.get("/model"), client.get("/openapi.json"), client.get("/docs"),
+           client.get("/model"), client.get("/openapi.json"), client.get("/docs/"),
            client.get("/review", headers={"Authorization": "Bearer t"})]
 print(json.dumps({"statuses": [a.status_code for a in answers],
                   "loaded": sorted({m.split(".")[0] for m in sys.modules} &
