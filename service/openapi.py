@@ -195,7 +195,13 @@ def _drift_response(label_ids):
 
 
 def openapi_spec(label_ids):
-    """The spec as a dict; label-keyed objects list the served model's labels."""
+    """The spec as a dict; label-keyed objects list the served model's labels; every
+    JSON request body and success answer carries an example (``EXAMPLES``)."""
+    return with_examples(_spec(label_ids), label_ids)
+
+
+def _spec(label_ids):
+    """The spec without examples."""
     scores = {"type": "object", "additionalProperties": False, "required": list(label_ids),
               "properties": {label: {"type": "number", "minimum": 0, "maximum": 1}
                              for label in label_ids}}
@@ -345,3 +351,87 @@ def openapi_spec(label_ids):
                                    "message": {"type": "string"}}}}},
         }},
     }
+
+
+def _examples(label_ids):
+    """Example request bodies and answers, keyed by (path, method, status or 'request');
+    the model's own label ids fill the label-keyed parts. A test validates each against
+    its schema."""
+    labels = list(label_ids)
+    first = labels[0] if labels else "accusation"
+    scores = {label: round(0.91 if label == first else 0.03, 2) for label in labels}
+    summary = {label: int(label == first) for label in (*labels, "none")}
+    sentence = {"text": "Their drones hit the hospital again.", "start": 0, "end": 36,
+                "labels": [first], "label": first, "scores": scores}
+    stored = {"id": 42, "text": "Talks resume in Muscat next week.", "labels": ["negotiation"],
+              "kind": "example", "source": "api", "added_by": "ana",
+              "added_at": "2026-12-03T09:00:00.000000+00:00", "conflict": "my-conflict"}
+    intake = {"accepted": 1, "skipped": 0, "rejected": 0, "ids": [42], "rejections": [],
+              "skips": [], "warnings": []}
+    figures = {"macro_f1": 0.881, "per_label_f1": {label: 0.88 for label in labels}}
+    row = {"expected": 0.27, "observed": 0.31, "psi": 0.008}
+    return {
+        ("/classify", "post", "request"): {"texts": [
+            {"id": "doc-1", "text": "Their drones hit the hospital again. We are ready to "
+                                    "talk."}], "split": True, "explain": False},
+        ("/classify", "post", "200"): {
+            "model": {"version": "20261203T075637668196Z", "created": "2026-12-03T07:56:37",
+                      "labels": labels},
+            "results": [{"id": "doc-1", "sentences": [sentence], "summary": summary}]},
+        ("/health", "get", "200"): {"status": "ok"},
+        ("/ready", "get", "200"): {"ready": True, "model": "20261203T075637668196Z"},
+        ("/model", "get", "200"): {"version": "20261203T075637668196Z", "labels": labels,
+                                   "thresholds": {label: 0.45 for label in labels}},
+        ("/labels", "get", "200"): {"labels": [{"id": label, "definition": "..."}
+                                               for label in labels]},
+        ("/openapi.json", "get", "200"): {"openapi": "3.1.0", "info": {"title": "casus"}},
+        ("/drift", "get", "200"): {
+            "window": {"size": 10000, "sentences": 10000, "seen": 48211,
+                       "min_sentences": 500},
+            "threshold": 0.25, "model": "20261203T075637668196Z", "verdict": "stable",
+            "labels": {label: row for label in (*labels, "none")}},
+        ("/examples", "post", "request"): {"examples": [
+            {"text": "Talks resume in Muscat next week.", "labels": ["negotiation"],
+             "conflict": "my-conflict"}]},
+        ("/examples", "post", "201"): intake,
+        ("/examples", "post", "200"): dict(intake, accepted=0, skipped=1, ids=[], skips=[
+            {"row": "examples[0]", "reason": "already in the store with the same labels"}]),
+        ("/examples", "get", "200"): {"total": 1, "offset": 0, "limit": 100,
+                                      "examples": [stored], "next": None},
+        ("/examples/{example_id}", "delete", "200"): {"deleted": dict(
+            stored, deleted_at="2026-12-03T10:00:00.000000+00:00", deleted_by="ana")},
+        ("/feedback", "post", "request"): {"text": "The UN envoy met both delegations.",
+                                           "labels": []},
+        ("/feedback", "post", "201"): intake,
+        ("/feedback", "post", "200"): dict(intake, accepted=0, skipped=1, ids=[]),
+        ("/train", "post", "request"): {"force": False},
+        ("/train", "post", "202"): {"job": "3f2a9c81d0b4", "state": "queued",
+                                    "status_url": "/train/3f2a9c81d0b4"},
+        ("/train/{job_id}", "get", "200"): {
+            "id": "3f2a9c81d0b4", "state": "running", "promoted": None, "reason": None,
+            "candidate": None, "active": None, "error": None, "user_domain": None,
+            "corrections": None,
+            "progress": {"stage": "cross-validation", "candidate": "1/1", "fold": "3/5",
+                         "elapsed_seconds": 24.1, "remaining_seconds": 31.5,
+                         "log": ["    fold 3/5: 8448 train / 2110 held out (9.2s)"]}},
+        ("/models", "get", "200"): {"active": "20261203T075637668196Z", "serving":
+                                    "20261203T075637668196Z", "versions": [
+                                        {"version": "20261203T075637668196Z",
+                                         "status": "active", "test": figures}]},
+        ("/models/{version}/activate", "post", "200"): {"active": "20261203T075637668196Z"},
+        ("/review", "get", "200"): {"model": "20261203T075637668196Z", "sentences": [
+            {"text": "Both sides were told to hold their fire.", "labels": [],
+             "scores": scores, "margin": 0.02}]},
+    }
+
+
+def with_examples(spec, label_ids):
+    """``spec`` with ``_examples`` set on the JSON bodies they belong to."""
+    for (path, method, where), example in _examples(label_ids).items():
+        operation = spec["paths"][path][method]
+        if where == "request":
+            content = operation["requestBody"]["content"]["application/json"]
+        else:
+            content = operation["responses"][where]["content"]["application/json"]
+        content["example"] = example
+    return spec

@@ -55,6 +55,26 @@ def test_every_route_is_documented(app, spec):
     assert routes == set(spec["paths"])
 
 
+def test_every_json_operation_has_examples_that_match_its_schemas(spec):
+    seen = 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            bodies = []
+            request = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in request:
+                bodies.append(("request", request["application/json"]))
+            for status, response in operation["responses"].items():
+                content = response.get("content", {})
+                if status.startswith("2") and "application/json" in content:
+                    bodies.append((status, content["application/json"]))
+            for where, body in bodies:
+                assert "example" in body, f"{method.upper()} {path} {where} has no example"
+                errors = list(validator_for(spec, body["schema"]).iter_errors(body["example"]))
+                assert not errors, (method, path, where, [e.message for e in errors])
+                seen += 1
+    assert seen >= 20
+
+
 def test_the_request_schema_accepts_and_refuses_like_the_service(spec):
     schema = {"$ref": "#/components/schemas/ClassifyRequest"}
     validator = validator_for(spec, schema)

@@ -149,3 +149,25 @@ def test_a_correction_is_sent_with_the_token_asked_once(page, server, data_dir):
     stored = ExampleStore(data_dir).training_examples()
     assert [(e.text, e.labels) for e in stored] == [
         ("Our forces answered only to protect the civilians living there.", ("self_defence",))]
+
+
+def test_swagger_ui_tries_classify_against_this_server(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(server + "/docs/")
+    page.wait_for_selector("#operations-default-post_classify, [id*='post_classify']")
+    block = page.locator("[id*='post_classify']").first
+    block.locator(".opblock-summary").click()
+    try_it = block.get_by_role("button", name="Try it out")
+    if try_it.count():                       # tryItOutEnabled opens it already
+        try_it.click()
+    block.locator("button.execute").click()
+    status = block.locator(".live-responses-table tbody .response-col_status")
+    status.first.wait_for()
+    assert status.first.inner_text().strip().startswith("200")
+    assert "model" in block.locator(".live-responses-table .microlight").first.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "swagger-ui-try-classify.png"), full_page=False)
+    assert not failed, failed                # every script, style and call was local
+    context.close()
