@@ -10,6 +10,9 @@ Prints the summary and writes it to bench/results.json:
   requests/s and CPU ms per request at 8 clients with logging off and on (the log
   pre-filled to 100,000 sentences), two servers side by side, as ratios (target: on/off
   throughput at least 0.9), and whether every answered sentence was logged;
+- the cost of Prometheus metrics: single-sentence requests/s at 16 clients with metrics
+  counted and scraped every second against not counted, two servers side by side, as the
+  median ratio of alternating rounds (target: at least 0.95);
 - training time of the default model at 1x, 4x and 16x the corpus (resampled);
 - a whole retraining with no stored examples and with 1,000 (target: at most 2 minutes).
 
@@ -162,6 +165,59 @@ def logging_figures(sentences, seconds, concurrency=8, rounds=10):
     return result
 
 
+def metrics_figures(sentences, seconds, concurrency=16, rounds=10):
+    """Single-sentence /classify at ``concurrency`` clients on two real servers side by
+    side, metrics counted and scraped once a second (``CASUS_METRICS=open``) and not
+    counted at all (``off``): requests/s per round, alternating which goes first and
+    which server was started first (as ``logging_figures`` does, for the same reason),
+    and the median ratio (target: on/off at least 0.95)."""
+    import threading
+    import urllib.request
+    runs = {"off": [], "on": []}
+    scrapes = {"count": 0, "errors": 0}
+    settings = {"on": {"CASUS_METRICS": "open"}, "off": {"CASUS_METRICS": "off"}}
+    for first, second in (("on", "off"), ("off", "on")):
+        with served(env=settings[first]) as (port_1, _, _), \
+                served(env=settings[second]) as (port_2, _, _):
+            ports = {first: port_1, second: port_2}
+            stop = threading.Event()
+
+            def scrape():   # as Prometheus would, but every second rather than every 15
+                while not stop.wait(1.0):
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{ports['on']}/metrics",
+                                                    timeout=5) as response:
+                            response.read()
+                        scrapes["count"] += 1
+                    except OSError:
+                        scrapes["errors"] += 1
+            scraper = threading.Thread(target=scrape, daemon=True)
+            scraper.start()
+            try:
+                for round_ in range(rounds // 2):
+                    for name in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+                        singles = [request_bytes(ports[name], "/classify",
+                                                 {"text": s, "split": False})
+                                   for s in sentences[:5000]]
+                        run_load(ports[name], singles, concurrency, 0.3, warmup=0)
+                        runs[name].append(run_load(ports[name], singles, concurrency,
+                                                   seconds / 5, warmup=0))
+            finally:
+                stop.set()
+                scraper.join(timeout=10)
+    ratios = [on["requests_per_s"] / off["requests_per_s"]
+              for off, on in zip(runs["off"], runs["on"])]
+    return {"concurrency": concurrency, "rounds": rounds,
+            "on_requests_per_s": round(statistics.median(r["requests_per_s"]
+                                                         for r in runs["on"]), 1),
+            "off_requests_per_s": round(statistics.median(r["requests_per_s"]
+                                                          for r in runs["off"]), 1),
+            "throughput_on_to_off": round(statistics.median(ratios), 3),
+            "throughput_on_to_off_by_round": [round(r, 3) for r in ratios],
+            "errors": sum(r["errors"] for loads in runs.values() for r in loads),
+            "scrapes": scrapes["count"], "scrape_errors": scrapes["errors"]}
+
+
 def training_figures(factors=(1, 4, 16), seed=0):
     """Seconds to fit the default candidate on the training part resampled to each size."""
     labelset = load_labelset()
@@ -225,6 +281,7 @@ def main():
         summary["in_process"] = inprocess_figures(model, sentences)
         summary["http"] = http_figures(model, sentences, args.seconds)
     summary["classified_log"] = logging_figures(sentences, args.seconds)
+    summary["metrics"] = metrics_figures(sentences, args.seconds)
     if not (args.no_training or args.only_logging):
         summary["training"] = training_figures()
         summary["retraining"] = retrain_figures()

@@ -99,7 +99,8 @@ def classify():
 def _monitor(results, model, texts):
     """Count the answer for /metrics, add its labels to the drift window, and note its
     size (and, if the operator asked for it, its texts) for the access log."""
-    record_classification(results, model)
+    if current_app.config["METRICS"] != "off":
+        record_classification(results, model)
     current_app.extensions["casus_drift"].append(label_masks(results, model), model)
     g.casus_sentences = sum(len(r["sentences"]) for r in results)
     if current_app.config["LOG_TEXT"]:

@@ -32,7 +32,19 @@ preload_app = True
 # Each instance of a user would share, and remove, the one control socket in $HOME;
 # casus has no use for it.
 control_socket_disable = True
-accesslog = "-"
+# With CASUS_LOG_FORMAT=json the app writes one JSON access line per request (with its
+# request id; service/requestlog.py) and gunicorn's own lines are JSON too.
+_JSON_LOGS = os.environ.get("CASUS_LOG_FORMAT", "").lower() == "json"
+accesslog = None if _JSON_LOGS else "-"
+if _JSON_LOGS:
+    logconfig_dict = {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "service.requestlog.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stderr"}},
+        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO",
+                                       "propagate": False}},
+        "root": {"handlers": [], "level": "WARNING"}}
 
 
 def when_ready(server):
