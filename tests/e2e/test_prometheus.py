@@ -89,3 +89,19 @@ def test_prometheus_scrapes_casus_and_answers_promql(tmp_path):
         finally:
             prometheus.terminate()
             prometheus.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_metrics_on_a_port_of_their_own_add_up_both_workers():
+    metrics_port = free_port()
+    with gunicorn({"CASUS_METRICS_PORT": str(metrics_port)}) as casus:
+        for _ in range(10):
+            assert call(casus + "/classify", {"text": "We call for talks.",
+                                              "split": False})[0] == 200
+        status, body, _ = call(casus + "/metrics")
+        assert status == 404 and str(metrics_port) in body["error"]["message"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                    timeout=10) as response:
+            text = response.read().decode()
+        # ten classifications, answered by either of the two workers
+        assert "casus_sentences_classified_total 10.0" in text, text[:2000]
