@@ -68,8 +68,7 @@ def _text_and_id(item, index, single):
     if not isinstance(item.get("text"), str):
         raise ApiError(400, "invalid_request", f"text {index} has no 'text' string")
     text_id = item.get("id")
-    if text_id is not None and (isinstance(text_id, bool) or
-                                not isinstance(text_id, (str, int))):
+    if "id" in item and (isinstance(text_id, bool) or not isinstance(text_id, (str, int))):
         raise ApiError(400, "invalid_request", f"text {index}: 'id' must be a string or an "
                                                "integer")
     if isinstance(text_id, str):

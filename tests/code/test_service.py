@@ -71,6 +71,7 @@ def test_ids_sent_with_texts_come_back_in_their_results(client):
     ({"json": {"texts": [{"id": 1}]}}, 400, "invalid_request"),
     ({"json": {"texts": [{"id": [1], "text": "a"}]}}, 400, "invalid_request"),
     ({"json": {"texts": [{"id": True, "text": "a"}]}}, 400, "invalid_request"),
+    ({"json": {"texts": [{"id": None, "text": "a"}]}}, 400, "invalid_request"),
     ({"json": {"texts": [{"id": "a", "text": "b", "lang": "en"}]}}, 400, "invalid_request"),
     ({"json": {"texts": [{"id": "a", "text": "  "}]}}, 400, "empty_text"),
     ({"json": {"text": {"id": "a", "text": "b"}}}, 400, "invalid_request"),
