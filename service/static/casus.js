@@ -81,6 +81,10 @@ async function loadLabels() {
                                                text: readable(label) })),
                     el("dd", { text: state.definitions[label] || "" }));
     }
+    legend.append(el("dt", {}, el("span", { class: "chip lbl-none", text: "none" })),
+                  el("dd", { text: "No label applies: the sentence narrates, describes or " +
+                                   "reports without any of the stances above, even when " +
+                                   "what it narrates is violent. Shown unhighlighted." }));
     const ready = await fetch("/ready").then((r) => r.json()).catch(() => ({}));
     $("model-line").textContent = ready.model ? `Model: ${ready.model}` : "Model: none loaded";
   } catch (error) {
@@ -99,6 +103,14 @@ function explainError(status, body) {
   if (status === 503) return "The service has no model loaded yet. Try again in a minute.";
   if (status >= 500) return "The service failed to read this text. Please try again.";
   return message || `The service refused the text (HTTP ${status}).`;
+}
+
+function clearResult() {
+  // a failed request must not leave the previous statement's result on screen, where it
+  // would read as the answer to the new text
+  state.result = null;
+  state.pinned = null;
+  $("result").hidden = true;
 }
 
 async function classify() {
@@ -128,11 +140,13 @@ async function classify() {
         body: JSON.stringify({ text, explain: true }),
       });
     } catch (error) {
+      clearResult();
       showError("The casus service is not reachable. Check that it is running and try again.");
       return;
     }
     const body = await response.json().catch(() => null);
     if (!response.ok || !body) {
+      clearResult();
       showError(explainError(response.status, body));
       return;
     }

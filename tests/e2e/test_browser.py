@@ -105,6 +105,28 @@ def test_errors_are_in_plain_words(page):
     assert page.locator("#classify").is_enabled()
 
 
+def test_a_failed_request_clears_the_old_result(page):
+    page.fill("#text", STATEMENT)
+    page.click("#classify")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    page.route("**/classify", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body='{"error": {"code": "model_unavailable", "message": "no model"}}'))
+    page.fill("#text", "A different statement that fails. We call for talks.")
+    page.click("#classify")
+    page.wait_for_function("document.querySelector('#error').textContent.includes('no model')")
+    assert page.locator("#result").is_hidden()       # not the old statement's result
+
+
+def test_the_legend_defines_none_and_the_page_has_a_favicon(page, server):
+    terms = page.locator("#legend dt").all_inner_texts()
+    assert terms[-1].strip() == "none" and len(terms) == 5
+    assert "No label applies" in page.locator("#legend dd").last.inner_text()
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    response = page.request.get(server + icon)
+    assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("button.example").first.click()
