@@ -143,10 +143,12 @@ def model_info():
 
 @bp.get("/labels")
 def labels():
-    """The served model's label ids and definitions."""
+    """The served model's label ids, definitions and thresholds (a label is assigned when
+    its score is at least its threshold)."""
     model = current_model()
     definitions = model.manifest.get("label_definitions", {})
-    return jsonify({"labels": [{"id": label, "definition": definitions.get(label, "")}
+    return jsonify({"labels": [{"id": label, "definition": definitions.get(label, ""),
+                                "threshold": model.thresholds[label]}
                                for label in model.label_ids]})
 
 

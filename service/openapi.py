@@ -266,9 +266,11 @@ def _spec(label_ids):
                 "200": {"description": "Labels", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["labels"], "properties": {"labels": {
                         "type": "array", "items": {
-                            "type": "object", "required": ["id", "definition"],
+                            "type": "object", "required": ["id", "definition", "threshold"],
                             "properties": {"id": {"enum": list(label_ids)},
-                                           "definition": {"type": "string"}}}}}}}}},
+                                           "definition": {"type": "string"},
+                                           "threshold": {"type": "number", "minimum": 0,
+                                                         "maximum": 1}}}}}}}}},
                 "503": error_response("No model loaded")}}},
             "/metrics": {"get": {
                 "summary": "Prometheus metrics (text exposition format): requests, latency, "
@@ -382,8 +384,8 @@ def _examples(label_ids):
         ("/ready", "get", "200"): {"ready": True, "model": "20261203T075637668196Z"},
         ("/model", "get", "200"): {"version": "20261203T075637668196Z", "labels": labels,
                                    "thresholds": {label: 0.45 for label in labels}},
-        ("/labels", "get", "200"): {"labels": [{"id": label, "definition": "..."}
-                                               for label in labels]},
+        ("/labels", "get", "200"): {"labels": [{"id": label, "definition": "...",
+                                                "threshold": 0.45} for label in labels]},
         ("/openapi.json", "get", "200"): {"openapi": "3.1.0", "info": {"title": "casus"}},
         ("/drift", "get", "200"): {
             "window": {"size": 10000, "sentences": 10000, "seen": 48211,

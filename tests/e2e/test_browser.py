@@ -127,6 +127,35 @@ def test_the_legend_defines_none_and_the_page_has_a_favicon(page, server):
     assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
 
 
+def test_score_bars_mark_thresholds_and_uncertain_sentences_are_flagged(page, server):
+    status, labels, _ = call(server + "/labels")
+    thresholds = {label["id"]: label["threshold"] for label in labels["labels"]}
+    status, api, _ = call(server + "/classify", {"text": STATEMENT})
+    sentences = api["results"][0]["sentences"]
+    expected = [any(abs(s["scores"][k] - t) < 0.1 for k, t in thresholds.items())
+                for s in sentences]
+    page.fill("#text", STATEMENT)
+    page.click("#classify")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    flagged = [page.locator(f'#output .sentence[data-index="{i}"]').evaluate(
+        "node => node.classList.contains('uncertain')") for i in range(len(sentences))]
+    assert flagged == expected
+    page.locator('#output .sentence[data-index="0"]').click()
+    for label, threshold in thresholds.items():
+        row = page.locator(f'#detail .score-row[data-label="{label}"]')
+        marker = row.locator(".threshold")
+        assert float(marker.get_attribute("data-threshold")) == threshold
+        score = sentences[0]["scores"][label]
+        sign = "≥" if label in sentences[0]["labels"] else "<"
+        assert row.locator(".value").inner_text() == f"{score:.2f} {sign} {threshold:.2f}"
+        track = row.locator(".track").bounding_box()
+        box = marker.bounding_box()
+        assert abs((box["x"] + box["width"] / 2 - track["x"]) / track["width"] - threshold) \
+            < 0.02
+    assert "macro-F1 0.73" in page.locator("#trust").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "analyst-page-thresholds.png"), full_page=False)
+
+
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("button.example").first.click()
