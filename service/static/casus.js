@@ -189,7 +189,7 @@ function render() {
     const span = el("span", {
       class: "sentence " + (labelled ? sentence.labels.map(labelClass).join(" ") : "plain") +
              (unsure ? " uncertain" : ""),
-      tabindex: "0", "data-index": String(index),
+      tabindex: "0", "data-index": String(index), id: `s-${index}`,
       "aria-label": `Sentence ${index + 1}: ` +
         (labelled ? sentence.labels.map(readable).join(", ") : "no label") +
         (unsure ? " (uncertain: a score is close to its threshold)" : ""),
@@ -260,14 +260,62 @@ function renderSummary(summary, total) {
   const sum = names.reduce((acc, name) => acc + (summary[name] || 0), 0) || 1;
   for (const name of names) {
     const count = summary[name] || 0;
-    if (count) bar.append(el("span", { class: `segment ${labelClass(name)}`,
-                                       style: `width:${(100 * count) / sum}%` }));
+    const first = firstWith(name);
+    if (count) bar.append(el("a", { class: `segment ${labelClass(name)}`,
+                                    href: `#s-${first}`, "data-label": name,
+                                    title: `first sentence: ${readable(name)}`,
+                                    style: `width:${(100 * count) / sum}%` }));
     counts.append(el("li", { "data-label": name },
       el("span", { class: `chip ${labelClass(name)}`, text: readable(name) }),
       el("span", { class: "count", text: ` ${count}` })));
   }
+  const filter = el("select", { id: "filter", "aria-label": "Show sentences with label" },
+    el("option", { value: "", text: "all sentences" }),
+    ...names.filter((n) => summary[n]).map((n) => el("option", { value: n,
+                                                                 text: readable(n) })));
+  filter.addEventListener("change", () => applyFilter(filter.value));
+  const next = el("button", { type: "button", id: "next", text: "Next ↓" });
+  next.addEventListener("click", () => jumpNext(filter.value));
   box.append(el("p", { text: `${total} sentence${total === 1 ? "" : "s"}; ` +
-                              "a sentence can carry several labels." }), bar, counts);
+                              "a sentence can carry several labels." }), bar, counts,
+             el("div", { class: "nav" }, el("label", { for: "filter", text: "Show: " }),
+                filter, next));
+  bar.querySelectorAll("a.segment").forEach((link) => link.addEventListener("click",
+    (event) => { event.preventDefault(); focusSentence(Number(link.hash.slice(3))); }));
+}
+
+function hasLabel(sentence, name) {
+  return name === "none" ? sentence.labels.length === 0 : sentence.labels.includes(name);
+}
+
+function firstWith(name) {
+  return state.result.sentences.findIndex((s) => hasLabel(s, name));
+}
+
+function applyFilter(name) {
+  // the other sentences are dimmed, not hidden, so the statement still reads in order
+  state.result.sentences.forEach((sentence, index) => {
+    $(`s-${index}`).classList.toggle("dimmed", Boolean(name) && !hasLabel(sentence, name));
+  });
+}
+
+function focusSentence(index) {
+  const node = $(`s-${index}`);
+  node.scrollIntoView({ block: "center" });
+  node.focus();
+}
+
+function jumpNext(name) {
+  // the next sentence after the one in focus with the chosen label (any label if none
+  // is chosen), wrapping round to the first
+  const sentences = state.result.sentences;
+  const current = document.activeElement && document.activeElement.dataset
+    ? Number(document.activeElement.dataset.index ?? -1) : -1;
+  const wanted = (s) => (name ? hasLabel(s, name) : s.labels.length > 0);
+  for (let step = 1; step <= sentences.length; step++) {
+    const index = (current + step + sentences.length) % sentences.length;
+    if (wanted(sentences[index])) return focusSentence(index);
+  }
 }
 
 function showDetail(index) {

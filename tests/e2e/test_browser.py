@@ -156,6 +156,31 @@ def test_score_bars_mark_thresholds_and_uncertain_sentences_are_flagged(page, se
     page.screenshot(path=str(SCREENSHOTS / "analyst-page-thresholds.png"), full_page=False)
 
 
+def test_filter_jump_and_summary_links_navigate_the_result(page, server):
+    status, api, _ = call(server + "/classify", {"text": STATEMENT})
+    sentences = api["results"][0]["sentences"]
+    label = next(k for k in ("legal_appeal", "negotiation", "accusation", "self_defence")
+                 if sum(k in s["labels"] for s in sentences) >= 1)
+    with_label = [i for i, s in enumerate(sentences) if label in s["labels"]]
+    page.fill("#text", STATEMENT)
+    page.click("#classify")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    page.select_option("#filter", label)
+    dimmed = [page.locator(f"#s-{i}").evaluate("n => n.classList.contains('dimmed')")
+              for i in range(len(sentences))]
+    assert dimmed == [i not in with_label for i in range(len(sentences))]
+    visited = []
+    for _ in range(len(with_label) + 1):        # wraps round to the first again
+        page.click("#next")
+        visited.append(page.evaluate("document.activeElement.dataset.index"))
+    assert visited == [str(i) for i in with_label + with_label[:1]]
+    page.select_option("#filter", "")
+    assert page.locator("#output .sentence.dimmed").count() == 0
+    first_accusation = next(i for i, s in enumerate(sentences) if "accusation" in s["labels"])
+    page.click('#summary a.segment[data-label="accusation"]')
+    assert page.evaluate("document.activeElement.id") == f"s-{first_accusation}"
+
+
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("button.example").first.click()
