@@ -374,13 +374,18 @@ function correctionForm(sentence) {
   return form;
 }
 
-async function sendCorrection(text, labels) {
+function adminToken() {
   let token = sessionStorage.getItem("casus-token");
   if (!token) {
     token = window.prompt("Admin token for corrections (kept only for this browser tab):");
-    if (!token) return "Not sent: a token is needed.";
-    sessionStorage.setItem("casus-token", token);
+    if (token) sessionStorage.setItem("casus-token", token);
   }
+  return token;
+}
+
+async function sendCorrection(text, labels) {
+  const token = adminToken();
+  if (!token) return "Not sent: a token is needed.";
   try {
     const response = await fetch("/feedback", {
       method: "POST",
@@ -400,6 +405,147 @@ async function sendCorrection(text, labels) {
   }
 }
 
+// -- the review queue ------------------------------------------------------------------
+const review = { items: [], at: 0, chosen: [], history: [], reviewed: 0, stored: 0 };
+
+async function adminFetch(path, options = {}) {
+  const token = adminToken();
+  if (!token) throw new Error("a token is needed");
+  const response = await fetch(path, { ...options, headers: {
+    "Content-Type": "application/json", Authorization: `Bearer ${token}`,
+    ...(options.headers || {}) } });
+  if (response.status === 401) sessionStorage.removeItem("casus-token");
+  const body = await response.json().catch(() => null);
+  if (!response.ok)
+    throw new Error(explainError(response.status, body));
+  return body;
+}
+
+async function openReview() {
+  $("review").hidden = false;
+  try {
+    const body = await adminFetch("/review?n=50");
+    review.items = body.sentences;
+    review.at = 0;
+    showReviewItem();
+    await updateCounter();
+  } catch (error) {
+    $("review-item").replaceChildren(el("p", { class: "error", text: error.message }));
+  }
+  $("review-item").focus();
+}
+
+function showReviewItem() {
+  const box = $("review-item");
+  const item = review.items[review.at];
+  if (!item) {
+    box.replaceChildren(el("p", { class: "muted", text: "Nothing left to review. Classify " +
+      "more text (with CASUS_LOG_CLASSIFIED=1 on the server) and open the queue again." }));
+    return;
+  }
+  review.chosen = [...item.labels];
+  const rows = state.labels.map((label, k) => {
+    const on = review.chosen.includes(label);
+    return el("li", { class: "review-label" + (on ? " on" : ""), "data-label": label },
+      el("kbd", { text: String(k + 1) }), " ",
+      el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }),
+      el("span", { class: "value", text: ` ${item.scores[label].toFixed(2)} (threshold ` +
+                                         `${state.thresholds[label].toFixed(2)})` }),
+      el("span", { class: "state", text: on ? " ✓ labelled" : " · not labelled" }));
+  });
+  box.replaceChildren(el("p", { class: "quote", text: `“${item.text}”` }),
+    el("p", { class: "muted", text: `Sentence ${review.at + 1} of ${review.items.length}` }),
+    el("ul", { class: "review-labels" }, ...rows));
+}
+
+async function decide(labels) {
+  const item = review.items[review.at];
+  if (!item) return;
+  try {
+    const body = await adminFetch("/feedback", { method: "POST",
+      body: JSON.stringify({ text: item.text, labels }) });
+    review.history.push({ at: review.at, id: body.ids[0] || null });
+    review.reviewed += 1;
+    review.at += 1;
+    showReviewItem();
+    await updateCounter();
+  } catch (error) {
+    $("review-counter").textContent = "Not stored: " + error.message;
+  }
+}
+
+function skip() {
+  if (!review.items[review.at]) return;
+  review.history.push({ at: review.at, id: null });
+  review.at += 1;
+  showReviewItem();
+}
+
+async function undo() {
+  const last = review.history.pop();
+  if (!last) return;
+  try {
+    if (last.id !== null) {
+      await adminFetch(`/examples/${last.id}`, { method: "DELETE" });
+      review.reviewed -= 1;
+    }
+    review.at = last.at;
+    showReviewItem();
+    await updateCounter();
+  } catch (error) {
+    $("review-counter").textContent = "Could not undo: " + error.message;
+  }
+}
+
+async function updateCounter() {
+  const body = await adminFetch("/examples?limit=1");
+  review.stored = body.total;
+  $("review-counter").textContent = `Reviewed this session: ${review.reviewed}. ` +
+    `${review.stored} stored examples and corrections wait for the next retrain.`;
+}
+
+function onReviewKey(event) {
+  if ($("review").hidden || event.target === $("text")) return;
+  const key = event.key.toLowerCase();
+  const item = review.items[review.at];
+  if (key === "a" && item) decide(item.labels);
+  else if (key === "s") skip();
+  else if (key === "u") undo();
+  else if (key === "enter" && item) decide(review.chosen);
+  else if (/^[1-9]$/.test(key) && item && Number(key) <= state.labels.length) {
+    const label = state.labels[Number(key) - 1];
+    review.chosen = review.chosen.includes(label) ? review.chosen.filter((l) => l !== label)
+      : [...review.chosen, label];
+    const row = document.querySelector(`#review-item li[data-label="${label}"]`);
+    const on = review.chosen.includes(label);
+    row.classList.toggle("on", on);
+    row.querySelector(".state").textContent = on ? " ✓ labelled" : " · not labelled";
+  } else return;
+  event.preventDefault();
+}
+
+async function retrain() {
+  const status = $("train-status");
+  try {
+    const job = await adminFetch("/train", { method: "POST", body: "{}" });
+    status.textContent = "Training started…";
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const body = await fetch(job.status_url).then((r) => r.json());
+      const p = body.progress || {};
+      if (["succeeded", "rejected", "failed"].includes(body.state)) {
+        status.textContent = `Training ${body.state}: ` + (body.reason || body.error || "");
+        return;
+      }
+      status.textContent = `Training: ${p.stage || body.state}` +
+        (p.fold ? `, fold ${p.fold}` : "") +
+        (p.remaining_seconds ? `, about ${Math.round(p.remaining_seconds)} s left` : "");
+    }
+  } catch (error) {
+    status.textContent = "Training not started: " + error.message;
+  }
+}
+
 function setUp() {
   const examples = $("examples");
   EXAMPLES.forEach((example) => {
@@ -413,6 +559,11 @@ function setUp() {
       classify();
     }
   });
+  if ($("open-review")) {
+    $("open-review").addEventListener("click", openReview);
+    $("retrain").addEventListener("click", retrain);
+    document.addEventListener("keydown", onReviewKey);
+  }
   loadLabels();
 }
 
