@@ -30,10 +30,12 @@ const EXAMPLES = [
 // ``chars`` holds the text as code points: the API's offsets count code points (Python),
 // while JavaScript strings count UTF-16 units, so "🇺🇦 ..." would shift every highlight.
 const state = { labels: [], definitions: {}, result: null, chars: [], pinned: null,
-                busy: false };
+                busy: false, documents: [], current: null, model: null, thresholds: {} };
 const $ = (id) => document.getElementById(id);
 const writeAccess = document.body.dataset.writeAccess === "true";
 const maxChars = Number(document.body.dataset.maxChars);
+const maxTexts = Number(document.body.dataset.maxTexts);
+const maxBody = Number(document.body.dataset.maxBody);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -151,11 +153,11 @@ async function classify() {
       showError(explainError(response.status, body));
       return;
     }
-    state.chars = Array.from(text);
-    state.pinned = null;
-    state.result = body.results[0];
     if (body.model && body.model.labels) state.labels = body.model.labels;
-    render();
+    state.model = body.model ? body.model.version : null;
+    state.documents = [{ id: "pasted", text, result: body.results[0] }];
+    $("documents").hidden = true;
+    openDocument(0);
   } finally {
     state.busy = false;
     $("busy").hidden = true;
@@ -405,6 +407,176 @@ async function sendCorrection(text, labels) {
   }
 }
 
+// -- files in and out --------------------------------------------------------------------
+// The page reads a file in the browser and sends its documents in requests the service
+// accepts (at most MAX_TEXTS texts and MAX_BODY bytes each, ids with them); a file too big
+// for that is pointed to `casus classify`, which streams any size.
+const PAGE_FILE_LIMIT = 5 * 1024 * 1024;
+
+function openDocument(index) {
+  const doc = state.documents[index];
+  state.current = index;
+  state.chars = Array.from(doc.text);
+  state.pinned = null;
+  state.result = doc.result;
+  render();
+}
+
+function parseCsv(text) {
+  // RFC 4180: quoted cells may hold commas, quotes ("") and line breaks
+  const rows = [];
+  let row = [], cell = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell); rows.push(row); row = []; cell = "";
+    } else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows.filter((r) => r.some((x) => x !== ""));
+}
+
+function documentsFrom(name, text) {
+  // [{id, text}] from a CSV, JSONL or text file, or an Error saying what is wrong
+  text = text.replace(/^\ufeff/, "");
+  if (/\.csv$/i.test(name)) {
+    const [head, ...rows] = parseCsv(text);
+    const at = head ? head.indexOf("text") : -1;
+    if (at < 0) throw new Error("The CSV file has no 'text' column in its first row.");
+    const idAt = head.indexOf("id");
+    return rows.map((r, n) => ({ id: idAt >= 0 ? r[idAt] : String(n + 1), text: r[at] || "" }));
+  }
+  if (/\.(jsonl|ndjson)$/i.test(name)) {
+    return text.split(/\r?\n/).map((line, n) => [line, n]).filter(([l]) => l.trim())
+      .map(([line, n]) => {
+        let row;
+        try { row = JSON.parse(line); } catch (e) {
+          throw new Error(`Line ${n + 1} of the file is not valid JSON.`);
+        }
+        if (typeof row.text !== "string")
+          throw new Error(`Line ${n + 1} of the file has no 'text'.`);
+        return { id: row.id !== undefined ? String(row.id) : String(n + 1), text: row.text };
+      });
+  }
+  return text.split(/\r?\n/).map((line, n) => ({ id: String(n + 1), text: line }))
+    .filter((d) => d.text.trim());
+}
+
+async function classifyFile(file) {
+  showError("");
+  clearResult();
+  if (file.size > PAGE_FILE_LIMIT) {
+    showError(`This file is ${(file.size / 1048576).toFixed(1)} MB; the page reads files ` +
+              `up to ${PAGE_FILE_LIMIT / 1048576} MB. For bigger files use the command ` +
+              "line: casus classify FILE -o OUT.csv (it streams files of any size).");
+    return;
+  }
+  let docs;
+  try {
+    docs = documentsFrom(file.name, await file.text());
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  docs = docs.filter((d) => d.text.trim());
+  const tooLong = docs.find((d) => Array.from(d.text).length > maxChars);
+  if (tooLong) {
+    showError(`Document ${tooLong.id} is longer than ${maxChars.toLocaleString()} ` +
+              "characters; split it, or use casus classify on the command line.");
+    return;
+  }
+  if (!docs.length) { showError("The file holds no text to classify."); return; }
+  $("busy").hidden = false;
+  try {
+    const results = [];
+    let batch = [], size = 0;
+    const send = async () => {
+      const response = await fetch("/classify", { method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ texts: batch, explain: false }) });
+      const body = await response.json().catch(() => null);
+      if (!response.ok || !body) throw new Error(explainError(response.status, body));
+      state.model = body.model.version;
+      results.push(...body.results);
+      batch = []; size = 0;
+    };
+    for (const doc of docs) {
+      const bytes = new TextEncoder().encode(JSON.stringify(doc)).length + 8;
+      if (batch.length && (batch.length >= Math.min(maxTexts, 100) ||
+                           size + bytes > maxBody / 2)) await send();
+      batch.push({ id: doc.id, text: doc.text });
+      size += bytes;
+    }
+    if (batch.length) await send();
+    state.documents = docs.map((doc, n) => ({ ...doc, result: results[n] }));
+    renderDocuments(file.name);
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    $("busy").hidden = true;
+  }
+}
+
+function renderDocuments(name) {
+  const names = [...state.labels, "none"];
+  $("documents-head").replaceChildren(el("th", { text: "id" }), el("th", { text: "sentences" }),
+    ...names.map((n) => el("th", { text: readable(n) })));
+  const body = document.querySelector("#documents-table tbody");
+  body.replaceChildren(...state.documents.map((doc, n) => {
+    const link = el("a", { href: "#", text: doc.id, "data-index": String(n) });
+    link.addEventListener("click", (event) => { event.preventDefault(); openDocument(n); });
+    return el("tr", {}, el("td", {}, link),
+              el("td", { text: String(doc.result.sentences.length) }),
+              ...names.map((k) => el("td", { text: String(doc.result.summary[k] || 0) })));
+  }));
+  const sentences = state.documents.reduce((a, d) => a + d.result.sentences.length, 0);
+  $("documents-note").textContent = `${name}: ${state.documents.length} documents, ` +
+    `${sentences} sentences. Open a document to see it highlighted; the downloads hold ` +
+    "every document's sentences.";
+  $("documents").hidden = false;
+}
+
+function sentenceRows() {
+  // one row per sentence of every document on the page (or the pasted statement)
+  return (state.documents || []).flatMap((doc) => doc.result.sentences.map((s, n) => ({
+    document_id: doc.id, sentence: n, start: s.start, end: s.end, text: s.text,
+    labels: s.labels, label: s.label, scores: s.scores, model_version: state.model })));
+}
+
+function download(name, type, content) {
+  const link = el("a", { href: URL.createObjectURL(new Blob([content], { type })),
+                         download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function csvCell(value) {
+  const text = String(value ?? "");
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function downloadCsv() {
+  const head = ["document_id", "sentence", "start", "end", "text", "labels", "label",
+                ...state.labels.map((l) => `score_${l}`), "model_version"];
+  const lines = [head.join(",")].concat(sentenceRows().map((r) => [
+    r.document_id, r.sentence, r.start, r.end, r.text, r.labels.join(";"), r.label,
+    ...state.labels.map((l) => r.scores[l]), r.model_version].map(csvCell).join(",")));
+  download("casus-sentences.csv", "text/csv", lines.join("\r\n") + "\r\n");
+}
+
+function downloadJson() {
+  download("casus-sentences.json", "application/json",
+           JSON.stringify(sentenceRows(), null, 1));
+}
+
 // -- the review queue ------------------------------------------------------------------
 const review = { items: [], at: 0, chosen: [], history: [], reviewed: 0, stored: 0 };
 
@@ -559,6 +731,18 @@ function setUp() {
       classify();
     }
   });
+  const input = document.querySelector("section.input");
+  input.addEventListener("dragover", (event) => event.preventDefault());
+  input.addEventListener("drop", (event) => {
+    if (!event.dataTransfer.files.length) return;
+    event.preventDefault();
+    classifyFile(event.dataTransfer.files[0]);
+  });
+  $("file").addEventListener("change", () => {
+    if ($("file").files[0]) classifyFile($("file").files[0]);
+  });
+  $("download-csv").addEventListener("click", downloadCsv);
+  $("download-json").addEventListener("click", downloadJson);
   if ($("open-review")) {
     $("open-review").addEventListener("click", openReview);
     $("retrain").addEventListener("click", retrain);

@@ -1,6 +1,7 @@
 """The analyst page in a real browser: Debian's Chromium driven by Playwright against the
 real server. Skipped, with the reason in the summary, where Chromium is not installed
 (`.ci/run` installs it)."""
+import json
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,48 @@ def test_filter_jump_and_summary_links_navigate_the_result(page, server):
     first_accusation = next(i for i, s in enumerate(sentences) if "accusation" in s["labels"])
     page.click('#summary a.segment[data-label="accusation"]')
     assert page.evaluate("document.activeElement.id") == f"s-{first_accusation}"
+
+
+def test_a_file_round_trip_keeps_ids(page, server, tmp_path):
+    import csv
+    import io
+    docs = [("m-17", "Their artillery shelled the market again, the mayor said. "
+                     "We call for talks."),
+            ("un-3", 'The envoy said: "both sides must respect the Charter."'),
+            ("w-9", "The delegation arrived on Tuesday.")]
+    source = tmp_path / "statements.csv"
+    with open(source, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "text", "source"])
+        writer.writerows([(i, t, "test") for i, t in docs])
+    status, api, _ = call(server + "/classify", {"texts": [{"id": i, "text": t}
+                                                           for i, t in docs]})
+    page.set_input_files("#file", str(source))
+    page.wait_for_selector("#documents:not([hidden]) tbody tr")
+    assert page.locator("#documents tbody tr td:first-child").all_inner_texts() == \
+        [i for i, _ in docs]
+    page.click('#documents tbody a[data-index="1"]')
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    assert page.locator("#output").inner_text().startswith("The envoy said")
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
+    expected = [(r["id"], s["text"], ";".join(s["labels"])) for r in api["results"]
+                for s in r["sentences"]]
+    assert [(r["document_id"], r["text"], r["labels"]) for r in rows] == expected
+    assert all(r["model_version"] == api["model"]["version"] for r in rows)
+    with page.expect_download() as info:
+        page.click("#download-json")
+    data = json.loads(Path(info.value.path()).read_text("utf-8"))
+    assert [d["document_id"] for d in data] == [e[0] for e in expected]
+
+
+def test_a_file_too_big_for_the_page_points_to_the_command_line(page, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("We call for talks.\n" * 300_000, encoding="utf-8")   # about 5.7 MB
+    page.set_input_files("#file", str(big))
+    page.wait_for_function("document.querySelector('#error').textContent"
+                           ".includes('casus classify')")
 
 
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
