@@ -224,6 +224,40 @@ def test_a_file_too_big_for_the_page_points_to_the_command_line(page, tmp_path):
                            ".includes('casus classify')")
 
 
+def test_a_5000_sentence_file_is_classified_and_rendered_and_timed(page, server, tmp_path):
+    """Records how long a 5,000-sentence file takes from choosing it to its table and
+    first document on screen, and the longest task the page ran meanwhile, in
+    build/test-artifacts/page-timing.json (figures are reported, never asserted: the
+    project measures speed in benchmarks, not in tests that a slower machine would fail)."""
+    import random
+    from train.pipeline.corpus import load_corpus
+    sentences = [e.text for e in load_corpus() if e.text.count(".") == 1
+                 and e.text.endswith(".")]
+    rnd = random.Random(0)
+    source = tmp_path / "collection.jsonl"
+    with open(source, "w", encoding="utf-8") as out:
+        for n in range(1000):
+            out.write(json.dumps({"id": f"d{n}", "text": " ".join(rnd.sample(sentences, 5))})
+                      + "\n")
+    page.evaluate("""() => { window.longest = 0; new PerformanceObserver((list) => {
+        for (const entry of list.getEntries())
+          window.longest = Math.max(window.longest, entry.duration); })
+        .observe({ type: "longtask", buffered: true }); }""")
+    started = page.evaluate("performance.now()")
+    page.set_input_files("#file", str(source))
+    page.wait_for_selector("#documents:not([hidden]) tbody tr:nth-child(1000)",
+                           timeout=120_000)
+    page.click('#documents tbody a[data-index="999"]')
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    elapsed = page.evaluate("performance.now()") - started
+    total = page.evaluate("state.documents.reduce((a, d) => a + d.result.sentences.length, 0)")
+    assert total >= 5000 and page.locator("#documents tbody tr").count() == 1000
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "page-timing.json").write_text(json.dumps({
+        "documents": 1000, "sentences": total, "seconds": round(elapsed / 1000, 2),
+        "longest_task_ms": round(page.evaluate("window.longest"))}), encoding="utf-8")
+
+
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("button.example").first.click()
