@@ -517,6 +517,7 @@ async function classifyFile(file) {
     if (batch.length) await send();
     state.documents = docs.map((doc, n) => ({ ...doc, result: results[n] }));
     renderDocuments(file.name);
+    fillPicks();
   } catch (error) {
     showError(error.message);
   } finally {
@@ -575,6 +576,123 @@ function downloadCsv() {
 function downloadJson() {
   download("casus-sentences.json", "application/json",
            JSON.stringify(sentenceRows(), null, 1));
+}
+
+// -- comparing two statements ------------------------------------------------------------
+// A shared link carries both texts in the URL fragment (after #), which browsers never
+// send to a server: the texts go only to whoever is given the link. Links are kept to
+// SHARE_LIMIT characters so that mail and chat programs pass them whole.
+const SHARE_LIMIT = 16_000;
+
+function encodeShare(data) {
+  const bytes = new TextEncoder().encode(JSON.stringify(data));
+  let binary = "";
+  bytes.forEach((b) => { binary += String.fromCharCode(b); });
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodeShare(text) {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+}
+
+function profile(result) {
+  const total = result.sentences.length;
+  return Object.fromEntries([...state.labels, "none"].map((name) =>
+    [name, { count: result.summary[name] || 0, total }]));
+}
+
+function pane(title, text, result) {
+  const chars = Array.from(text);
+  const body = el("div", { class: "pane-text" });
+  let position = 0;
+  for (const s of result.sentences) {
+    if (s.start > position) body.append(chars.slice(position, s.start).join(""));
+    const labelled = s.labels.length > 0;
+    const span = el("span", { class: "sentence " + (labelled ? s.labels.map(labelClass)
+      .join(" ") : "plain"), "data-labels": s.labels.join(" ") },
+      chars.slice(s.start, s.end).join(""));
+    if (labelled) {
+      span.style.setProperty("--stripes", stripes(s.labels));
+      span.append(el("span", { class: "chips", "aria-hidden": "true" }, ...s.labels.map(
+        (l) => el("span", { class: `chip ${labelClass(l)}`, text: readable(l) }))));
+    }
+    body.append(span);
+    position = s.end;
+  }
+  if (position < chars.length) body.append(chars.slice(position).join(""));
+  const shares = profile(result);
+  const bars = el("ul", { class: "profile" }, ...Object.entries(shares).map(([name, p]) =>
+    el("li", {}, el("span", { class: `chip ${labelClass(name)}`, text: readable(name) }),
+       el("span", { class: "track" }, el("span", { class: `fill ${labelClass(name)}`,
+         style: `width:${p.total ? Math.round((100 * p.count) / p.total) : 0}%` })),
+       el("span", { class: "value", text: ` ${p.count} of ${p.total}` }))));
+  return el("div", { class: "pane" }, el("h3", { text: title }), bars, body);
+}
+
+async function runCompare() {
+  const a = $("compare-a").value, b = $("compare-b").value;
+  if (!a.trim() || !b.trim()) { showError("Give both statements to compare."); return; }
+  showError("");
+  const response = await fetch("/classify", { method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ texts: [a, b] }) }).catch(() => null);
+  const body = response ? await response.json().catch(() => null) : null;
+  if (!response || !response.ok || !body) {
+    $("compare-panes").replaceChildren();
+    $("compare-diff").replaceChildren();
+    showError(response ? explainError(response.status, body) :
+      "The casus service is not reachable.");
+    return;
+  }
+  const [ra, rb] = body.results;
+  const pa = profile(ra), pb = profile(rb);
+  $("compare-diff").replaceChildren(...[...state.labels, "none"].map((name) =>
+    el("li", { "data-label": name, text: `${readable(name)}: ${pa[name].count} of ` +
+      `${pa[name].total} sentences vs ${pb[name].count} of ${pb[name].total}` })));
+  $("compare-panes").replaceChildren(pane("Statement A", a, ra), pane("Statement B", b, rb));
+  const link = `${location.origin}${location.pathname}#compare=${encodeShare({ a, b })}`;
+  $("compare-link").hidden = false;
+  $("compare-link").dataset.link = link;
+  $("compare-link-note").textContent = link.length > SHARE_LIMIT
+    ? `These statements are too long for a link (${link.length.toLocaleString()} of at ` +
+      `most ${SHARE_LIMIT.toLocaleString()} characters); share the texts instead.`
+    : "The link holds both texts after the #, which is never sent to a server.";
+  $("compare-link").disabled = link.length > SHARE_LIMIT;
+}
+
+async function copyCompareLink() {
+  const link = $("compare-link").dataset.link;
+  history.replaceState(null, "", link);
+  try {
+    await navigator.clipboard.writeText(link);
+    $("compare-link-note").textContent = "Link copied (it is also in the address bar).";
+  } catch (error) {
+    $("compare-link-note").textContent = "The link is in the address bar: copy it from there.";
+  }
+}
+
+function fillPicks() {
+  for (const side of ["a", "b"]) {
+    const pick = $(`pick-${side}`);
+    pick.replaceChildren(el("option", { value: "", text: "pick a document…" }),
+      ...state.documents.map((d, n) => el("option", { value: String(n), text: d.id })));
+    pick.hidden = state.documents.length < 2;
+  }
+}
+
+function openSharedComparison() {
+  const match = location.hash.match(/^#compare=([A-Za-z0-9_-]+)$/);
+  if (!match) return;
+  try {
+    const { a, b } = decodeShare(match[1]);
+    $("compare-a").value = a;
+    $("compare-b").value = b;
+    runCompare();
+    $("compare").scrollIntoView();
+  } catch (error) {
+    showError("This comparison link is damaged: it could not be read.");
+  }
 }
 
 // -- the review queue ------------------------------------------------------------------
@@ -741,6 +859,14 @@ function setUp() {
   $("file").addEventListener("change", () => {
     if ($("file").files[0]) classifyFile($("file").files[0]);
   });
+  $("compare-run").addEventListener("click", runCompare);
+  $("compare-link").addEventListener("click", copyCompareLink);
+  for (const side of ["a", "b"]) {
+    $(`pick-${side}`).addEventListener("change", () => {
+      const doc = state.documents[Number($(`pick-${side}`).value)];
+      if (doc) $(`compare-${side}`).value = doc.text;
+    });
+  }
   $("download-csv").addEventListener("click", downloadCsv);
   $("download-json").addEventListener("click", downloadJson);
   if ($("open-review")) {
@@ -748,7 +874,7 @@ function setUp() {
     $("retrain").addEventListener("click", retrain);
     document.addEventListener("keydown", onReviewKey);
   }
-  loadLabels();
+  loadLabels().then(openSharedComparison);
 }
 
 setUp();

@@ -258,6 +258,35 @@ def test_a_5000_sentence_file_is_classified_and_rendered_and_timed(page, server,
         "longest_task_ms": round(page.evaluate("window.longest"))}), encoding="utf-8")
 
 
+def test_two_statements_compare_side_by_side_and_the_link_reproduces_it(page, server,
+                                                                        browser):
+    a = ("Their artillery shelled the market again. Their drones hit the school. "
+         "We call for talks.")
+    b = ("Our forces answered only to protect the villages. "
+         "We remain ready to meet in Geneva next week. The delegation arrived on Tuesday.")
+    status, api, _ = call(server + "/classify", {"texts": [a, b]})
+    counts = [r["summary"] for r in api["results"]]
+    totals = [len(r["sentences"]) for r in api["results"]]
+    page.fill("#compare-a", a)
+    page.fill("#compare-b", b)
+    page.click("#compare-run")
+    page.wait_for_selector("#compare-panes .pane")
+    assert page.locator("#compare-panes .pane").count() == 2
+    line = page.locator('#compare-diff li[data-label="accusation"]').inner_text()
+    assert line == (f"accusation: {counts[0]['accusation']} of {totals[0]} sentences vs "
+                    f"{counts[1]['accusation']} of {totals[1]}")
+    page.click("#compare-link")
+    link = page.evaluate("location.href")
+    assert "#compare=" in link and a not in link            # encoded, in the fragment
+    other = browser.new_context().new_page()
+    other.goto(link)
+    other.wait_for_selector("#compare-panes .pane")
+    assert other.locator('#compare-diff li[data-label="accusation"]').inner_text() == line
+    assert other.locator("#compare-a").input_value() == a
+    other.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
+    other.context.close()
+
+
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("button.example").first.click()
