@@ -175,6 +175,8 @@ def test_filter_jump_and_summary_links_navigate_the_result(page, server):
         page.click("#next")
         visited.append(page.evaluate("document.activeElement.dataset.index"))
     assert visited == [str(i) for i in with_label + with_label[:1]]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "filter-and-jump.png"), full_page=True)
     page.select_option("#filter", "")
     assert page.locator("#output .sentence.dimmed").count() == 0
     first_accusation = next(i for i, s in enumerate(sentences) if "accusation" in s["labels"])
@@ -203,6 +205,8 @@ def test_a_file_round_trip_keeps_ids(page, server, tmp_path):
     page.click('#documents tbody a[data-index="1"]')
     page.wait_for_selector("#result:not([hidden]) .sentence")
     assert page.locator("#output").inner_text().startswith("The envoy said")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "file-documents.png"), full_page=True)
     with page.expect_download() as info:
         page.click("#download-csv")
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
@@ -285,6 +289,45 @@ def test_two_statements_compare_side_by_side_and_the_link_reproduces_it(page, se
     assert other.locator("#compare-a").input_value() == a
     other.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
     other.context.close()
+
+
+def test_new_views_by_keyboard_alone_in_forced_colours(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  forced_colors="active")
+    page = context.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("#legend dt", state="attached")
+    page.focus("#text")
+    page.keyboard.insert_text(STATEMENT)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#result:not([hidden]) .sentence")
+    page.focus("#filter")                                    # filter and jump by keys
+    page.keyboard.press("ArrowDown")
+    chosen = page.evaluate("document.querySelector('#filter').value")
+    outside = page.evaluate("""(name) => [...document.querySelectorAll('#output .sentence')]
+        .filter((n) => name === 'none' ? n.dataset.labels
+                       : !(n.dataset.labels || '').split(' ').includes(name)).length""", chosen)
+    assert chosen and page.locator("#output .sentence.dimmed").count() == outside
+    page.focus("#next")
+    page.keyboard.press("Enter")
+    index = int(page.evaluate("document.activeElement.dataset.index"))
+    assert not page.locator(f"#s-{index}").evaluate("n => n.classList.contains('dimmed')")
+    page.keyboard.press("Enter")                             # pin: thresholds in the panel
+    marker = page.locator("#detail .threshold").first
+    colour = marker.evaluate("n => getComputedStyle(n).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent") and \
+        marker.bounding_box()["width"] >= 1
+    page.focus("#compare-a")                                 # compare by keys
+    page.keyboard.insert_text("Their drones hit the school. We call for talks.")
+    page.keyboard.press("Tab")
+    if page.evaluate("document.activeElement.id") == "pick-b":
+        page.keyboard.press("Tab")
+    page.keyboard.insert_text("We answered only to protect our villages.")
+    page.focus("#compare-run")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#compare-panes .pane")
+    page.screenshot(path=str(SCREENSHOTS / "forced-colours-new-views.png"), full_page=True)
+    context.close()
 
 
 def test_an_example_runs_with_one_click_and_fits_a_phone(page):
