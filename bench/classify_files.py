@@ -11,7 +11,6 @@ one; Dask at least 0.85x two workers), the peak memory of each run (target: at m
 compares the peak memory of two-worker runs on inputs of those sizes.
 """
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -26,6 +25,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from train.model.versions import file_sha256  # noqa: E402
 from train.pipeline.corpus import load_corpus  # noqa: E402
 
 
@@ -67,14 +67,6 @@ def run(args, workdir):
             "peak_mb": round(peak / 2**20), "summary": out.strip().splitlines()[-1]}
 
 
-def digest(path):
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 def main():
     """Run the comparison and print one JSON summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -96,7 +88,7 @@ def main():
                              .split(" sentences")[0].replace(",", ""))
             result[name]["sentences_per_second"] = round(classified /
                                                          result[name]["seconds"])
-            hashes[name] = digest(output)
+            hashes[name] = file_sha256(output)
             output.unlink()
         result["two_over_one"] = round(result["workers_1"]["seconds"] /
                                        result["workers_2"]["seconds"], 2)
