@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from live_server import ROOT, call, gunicorn
+from proctree import wait_until
 
 from train.retraining.store import ExampleStore
 
@@ -418,16 +419,14 @@ def review_server(tmp_path_factory):
 
 
 def test_a_review_session_stores_corrections_undoes_and_retrains(browser, review_server):
-    import time
     texts = ["The two delegations met again on Thursday in the border town.",
              "Officials said the convoy reached the camp after a long delay.",
              "Both sides were told to keep their forces behind the river line."]
     assert call(review_server + "/classify", {"texts": texts, "split": False})[0] == 200
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    deadline = time.monotonic() + 30   # the log is written by a background thread
-    while len(call(review_server + "/review?n=50", headers=auth)[1]["sentences"]) < 3:
-        assert time.monotonic() < deadline, "classified sentences never reached the log"
-        time.sleep(0.1)
+    # the log is written by a background thread: wait for the three sentences in it
+    wait_until(lambda: len(call(review_server + "/review?n=50", headers=auth)[1]
+                           ["sentences"]) >= 3, 30, "classified sentences in the log")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(f"sessionStorage.setItem('casus-token', '{TOKEN}')")
     page = context.new_page()

@@ -8,13 +8,13 @@ skipped with a note saying so.
 import json
 import shutil
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 from live_server import ROOT, call, gunicorn
+from proctree import wait_until
 
 from bench.loadgen import free_port
 
@@ -70,16 +70,15 @@ def test_prometheus_scrapes_casus_and_answers_promql(tmp_path):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline, result = time.monotonic() + 60, []
-            while time.monotonic() < deadline:   # until a scrape has landed
+            result = []
+
+            def scraped():   # Prometheus is up and a scrape of casus has landed
                 try:
-                    result = query(base, "sum(casus_sentences_classified_total)")
+                    result[:] = query(base, "sum(casus_sentences_classified_total)")
                 except OSError:
-                    result = []   # Prometheus still starting
-                if result:
-                    break
-                time.sleep(0.5)
-            assert result, "Prometheus never scraped casus within 60 s"
+                    result[:] = []   # Prometheus still starting
+                return bool(result)
+            wait_until(scraped, 60, "a scrape of casus in Prometheus")
             assert float(result[0]["value"][1]) == sentences
             labelled = {r["metric"]["label"]: float(r["value"][1]) for r in query(
                 base, "sum by (label) (casus_sentences_labelled_total)")}
