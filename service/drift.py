@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 from train.model.labelset import NONE
@@ -171,21 +172,15 @@ class DriftWindow:
         window.add_metric([], report["window"]["sentences"])
         return [*families.values(), window]
 
+    @contextmanager
     def _locked(self):
-        return _Locked(self.path)
-
-
-class _Locked:
-    def __init__(self, path):
-        self.path = path
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self.fd
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
+        """The window file's descriptor, held under an exclusive ``flock``."""
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)
 
 
 def label_masks(results, model):

@@ -129,15 +129,13 @@ class StateCollector:
 
 def _store_metrics(app):
     """Training jobs by outcome and stored examples by kind (when a store exists)."""
-    from pathlib import Path
-
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-    from train.retraining.store import STORE_FILE, ExampleStore
-    if not (Path(app.config["DATA_DIR"]) / STORE_FILE).is_file():
+    from .state import get_store, store_exists
+    if not store_exists():   # reading metrics never creates the store
         return
     try:
-        store = app.extensions.get("casus_store") or ExampleStore(app.config["DATA_DIR"])
+        store = get_store()
         jobs = store.job_counts()
         counts = store.counts()
     except Exception:   # a damaged or locked store costs these gauges, never the scrape

@@ -184,10 +184,7 @@ def training_data(examples, labelset, extra=(), user_weight=USER_WEIGHT):
     rows, test = partition(examples, load_split())
     rows = merge_examples(rows, extra)
     label_ids = list(labelset.ids)
-    weights = None
-    if extra and user_weight != 1.0:
-        weights = np.ones(len(rows))
-        weights[len(rows) - len(extra):] = user_weight   # merge_examples puts them last
+    weights = user_weights(len(rows), len(extra), user_weight)
     return TrainingData(label_ids, rows, [e.text for e in rows],
                         indicator([e.labels for e in rows], label_ids),
                         [e.meta.get("conflict", "?") for e in rows], len(test), weights,
@@ -246,6 +243,16 @@ def build_manifest(fitted, entry, comparison, oof, data, labelset, paths, seed, 
                                                                label_ids), label_ids),
                "calibration": calibration(y, oof, label_ids)},
     }
+
+
+def user_weights(n_rows, n_extra, user_weight):
+    """Training weights of ``merge_examples``' result (the ``n_extra`` user rows last,
+    each weighing ``user_weight``), or None when every row weighs 1."""
+    if not n_extra or user_weight == 1.0:
+        return None
+    weights = np.ones(n_rows)
+    weights[n_rows - n_extra:] = user_weight
+    return weights
 
 
 def merge_examples(rows, extra):

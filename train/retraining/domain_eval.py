@@ -24,13 +24,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 
 from train.model.labelset import NONE
-from train.model.normalise import text_key
 from train.pipeline.candidates import build_candidates, fit_pipeline, select_candidates
 from train.pipeline.corpus import load_corpus
 from train.pipeline.metrics import indicator, label_scores
 from train.pipeline.split import load_split, partition
 from train.pipeline.training import (USER_WEIGHT, apply_thresholds, compare_candidates,
-                                     load_model_choice, shipped_thresholds, training_data)
+                                     load_model_choice, merge_examples, shipped_thresholds,
+                                     training_data, user_weights)
 
 log = logging.getLogger("casus.domain_eval")
 
@@ -52,16 +52,13 @@ def user_groups(examples, folds, seed=0):
     return groups, "random folds (too few named groups)"
 
 
-def _fit_and_score(pipeline, data, extra, user_weight, texts_sets):
-    """Fit ``pipeline`` on the corpus rows of ``data`` plus ``extra`` and return its
-    scores on each list of texts in ``texts_sets``."""
-    rows = list(data.rows) + list(extra)
-    y = np.vstack([data.y, indicator([e.labels for e in extra], data.label_ids)]) \
-        if extra else data.y
-    weights = None
-    if extra and user_weight != 1.0:
-        weights = np.concatenate([np.ones(len(data.rows)), np.full(len(extra), user_weight)])
-    fitted = fit_pipeline(clone(pipeline), [e.text for e in rows], y, weights)
+def _fit_and_score(pipeline, corpus_rows, extra, user_weight, label_ids, texts_sets):
+    """Fit ``pipeline`` on ``corpus_rows`` merged with ``extra`` as a retrain merges
+    and weighs them, and return its scores on each list of texts in ``texts_sets``."""
+    rows = merge_examples(corpus_rows, extra)
+    fitted = fit_pipeline(clone(pipeline), [e.text for e in rows],
+                          indicator([e.labels for e in rows], label_ids),
+                          user_weights(len(rows), len(extra), user_weight))
     return [fitted.predict_proba(texts) for texts in texts_sets]
 
 
@@ -104,11 +101,12 @@ def domain_eval(user_examples, labelset, folds=5, user_weight=USER_WEIGHT, seed=
 
     def job(share, fold, fit_idx):
         if share == "without":
-            return _fit_and_score(pipeline, data, [], 1.0, [user_texts, test_texts])
+            return _fit_and_score(pipeline, data.rows, [], 1.0, label_ids,
+                                  [user_texts, test_texts])
         extra = [user_examples[i] for i in fit_idx]
-        corpus_data = _without_texts(data, extra)   # as merge_examples in a retrain
         held = [user_texts[i] for i in splits[fold][1]]
-        return _fit_and_score(pipeline, corpus_data, extra, user_weight, [held, test_texts])
+        return _fit_and_score(pipeline, data.rows, extra, user_weight, label_ids,
+                              [held, test_texts])
 
     results = Parallel(n_jobs=n_jobs)(delayed(job)(*task) for task in tasks)
     log.info("[3/3] scoring")
@@ -147,18 +145,6 @@ def domain_eval(user_examples, labelset, folds=5, user_weight=USER_WEIGHT, seed=
                      "user_weight": user_weight, "candidate": name, "thresholds": thresholds,
                      "seed": seed, "seconds": round(time.perf_counter() - started, 1)},
     }
-
-
-def _without_texts(data, extra):
-    """``data`` minus the corpus rows an extra row replaces (same text, as the model
-    normalises it), as ``merge_examples`` does in a retrain."""
-    replaced = {text_key(e.text) for e in extra}
-    keep = [i for i, e in enumerate(data.rows) if text_key(e.text) not in replaced]
-    if len(keep) == len(data.rows):
-        return data
-    return type(data)(data.label_ids, [data.rows[i] for i in keep],
-                      [data.texts[i] for i in keep], data.y[keep],
-                      [data.groups[i] for i in keep], data.held_out)
 
 
 def domain_markdown(report, label_ids):

@@ -258,17 +258,20 @@ _FOLD = re.compile(r"^\s+fold (\d+)/(\d+)")
 _CANDIDATE = re.compile(r"^\s+candidate (\d+)/(\d+)")
 STAGE_NAMES = {1: "reading data", 2: "cross-validation", 3: "final fit", 4: "saving"}
 STAGE_STARTS = {1: 0.0, 2: 0.01, 3: 0.63, 4: 0.91}
-#: How much of a job's log ``GET /train/<job>`` shows, at most.
-LOG_LINES, LOG_TAIL_BYTES = 10, 16_384
+#: How many of a job's last log lines ``GET /train/<job>`` shows.
+LOG_LINES = 10
 
 
 def job_progress(log_path, started_at, finished=False):
     """What a job's log says of its progress: stage, candidate, fold, elapsed seconds,
     a rough estimate of the seconds left (elapsed time scaled by the share of the run
     done, from ``STAGE_STARTS`` and the folds finished), and its last log lines."""
-    lines = _tail(log_path)
+    try:   # a retraining's log is a few dozen lines: read once
+        lines = Path(log_path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
     stage, fold, candidate = 0, None, None
-    for line in _all_lines(log_path):
+    for line in lines:
         if m := _STAGE.match(line):
             stage = int(m.group(1))
         elif m := _CANDIDATE.match(line):
@@ -290,27 +293,7 @@ def job_progress(log_path, started_at, finished=False):
             "candidate": f"{candidate[0]}/{candidate[1]}" if candidate else None,
             "fold": f"{fold[0]}/{fold[1]}" if fold else None,
             "elapsed_seconds": elapsed, "remaining_seconds": remaining,
-            "log": lines}
-
-
-def _all_lines(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            yield from handle
-    except OSError:
-        return
-
-
-def _tail(path, n=LOG_LINES):
-    """The last ``n`` lines of a log file (read from its last ``LOG_TAIL_BYTES``)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - LOG_TAIL_BYTES))
-            text = handle.read().decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in text.splitlines() if line.strip()][-n:]
+            "log": [line for line in lines if line.strip()][-LOG_LINES:]}
 
 
 def job_status(store, job_id):

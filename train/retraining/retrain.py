@@ -48,11 +48,12 @@ def held_out_user_examples(examples):
     if len(plain) < USER_HOLDOUT_MIN:
         return list(examples), []
     buckets = round(1 / USER_HOLDOUT_SHARE)
-
-    def held(e):
+    training, held = [], []
+    for e in examples:
         digest = hashlib.sha256(text_key(e.text).encode("utf-8")).digest()
-        return e.meta.get("kind") != "correction" and digest[0] % buckets == 0
-    return [e for e in examples if not held(e)], [e for e in examples if held(e)]
+        is_held = e.meta.get("kind") != "correction" and digest[0] % buckets == 0
+        (held if is_held else training).append(e)
+    return training, held
 
 
 def corrections_kept(model, examples):
