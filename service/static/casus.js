@@ -175,38 +175,49 @@ function uncertain(sentence) {
     Math.abs(sentence.scores[label] - state.thresholds[label]) < UNCERTAIN_MARGIN);
 }
 
-function slice(start, end) {
-  return state.chars.slice(start, end).join("");
+function sentenceSpan(sentence, text, attrs = {}, extra = []) {
+  // one sentence, highlighted by its labels (colour and pattern) with a chip per label
+  const labelled = sentence.labels.length > 0;
+  const span = el("span", { ...attrs, class: "sentence " + (labelled
+    ? sentence.labels.map(labelClass).join(" ") : "plain") + (attrs.class || "") },
+    text, ...extra);
+  if (labelled) {
+    span.dataset.labels = sentence.labels.join(" ");
+    span.style.setProperty("--stripes", stripes(sentence.labels));
+    span.append(el("span", { class: "chips", "aria-hidden": "true" }, ...sentence.labels.map(
+      (label) => el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }))));
+  }
+  return span;
+}
+
+function fillWithSentences(container, chars, sentences, spanFor) {
+  // the text as written, each sentence replaced by ``spanFor(sentence, index, text)``
+  container.replaceChildren();
+  let position = 0;
+  sentences.forEach((sentence, index) => {
+    if (sentence.start > position) container.append(chars.slice(position, sentence.start)
+      .join(""));
+    container.append(spanFor(sentence, index, chars.slice(sentence.start, sentence.end)
+      .join("")));
+    position = sentence.end;
+  });
+  if (position < chars.length) container.append(chars.slice(position).join(""));
 }
 
 function render() {
   const { sentences, summary } = state.result;
-  const output = $("output");
-  output.replaceChildren();
-  let position = 0;
-  sentences.forEach((sentence, index) => {
-    if (sentence.start > position) output.append(slice(position, sentence.start));
+  fillWithSentences($("output"), state.chars, sentences, (sentence, index, text) => {
     const labelled = sentence.labels.length > 0;
     const unsure = uncertain(sentence);
-    const span = el("span", {
-      class: "sentence " + (labelled ? sentence.labels.map(labelClass).join(" ") : "plain") +
-             (unsure ? " uncertain" : ""),
+    const span = sentenceSpan(sentence, text, {
+      class: unsure ? " uncertain" : "",
       tabindex: "0", "data-index": String(index), id: `s-${index}`,
       "aria-label": `Sentence ${index + 1}: ` +
         (labelled ? sentence.labels.map(readable).join(", ") : "no label") +
         (unsure ? " (uncertain: a score is close to its threshold)" : ""),
-    }, slice(sentence.start, sentence.end));
-    if (unsure) span.append(el("span", { class: "unsure-mark", "aria-hidden": "true",
-                                         title: "uncertain: a score is close to its threshold",
-                                         text: "?" }));
-    if (labelled) {
-      span.dataset.labels = sentence.labels.join(" ");
-      span.style.setProperty("--stripes", stripes(sentence.labels));
-      const chips = el("span", { class: "chips", "aria-hidden": "true" });
-      for (const label of sentence.labels)
-        chips.append(el("span", { class: `chip ${labelClass(label)}`, text: readable(label) }));
-      span.append(chips);
-    }
+    }, unsure ? [el("span", { class: "unsure-mark", "aria-hidden": "true",
+                              title: "uncertain: a score is close to its threshold",
+                              text: "?" })] : []);
     // hover and focus preview a sentence; a click or Enter keeps it in the panel (so
     // its correction form can be reached without passing other sentences)
     span.addEventListener("mouseenter", () => preview(index));
@@ -218,10 +229,8 @@ function render() {
         pin(index);
       }
     });
-    output.append(span);
-    position = sentence.end;
+    return span;
   });
-  if (position < state.chars.length) output.append(slice(position));
   renderSummary(summary, sentences.length);
   $("result").hidden = false;
   $("detail").replaceChildren(el("p", { class: "muted",
@@ -603,24 +612,9 @@ function profile(result) {
 }
 
 function pane(title, text, result) {
-  const chars = Array.from(text);
   const body = el("div", { class: "pane-text" });
-  let position = 0;
-  for (const s of result.sentences) {
-    if (s.start > position) body.append(chars.slice(position, s.start).join(""));
-    const labelled = s.labels.length > 0;
-    const span = el("span", { class: "sentence " + (labelled ? s.labels.map(labelClass)
-      .join(" ") : "plain"), "data-labels": s.labels.join(" ") },
-      chars.slice(s.start, s.end).join(""));
-    if (labelled) {
-      span.style.setProperty("--stripes", stripes(s.labels));
-      span.append(el("span", { class: "chips", "aria-hidden": "true" }, ...s.labels.map(
-        (l) => el("span", { class: `chip ${labelClass(l)}`, text: readable(l) }))));
-    }
-    body.append(span);
-    position = s.end;
-  }
-  if (position < chars.length) body.append(chars.slice(position).join(""));
+  fillWithSentences(body, Array.from(text), result.sentences,
+                    (sentence, index, sentenceText) => sentenceSpan(sentence, sentenceText));
   const shares = profile(result);
   const bars = el("ul", { class: "profile" }, ...Object.entries(shares).map(([name, p]) =>
     el("li", {}, el("span", { class: `chip ${labelClass(name)}`, text: readable(name) }),
